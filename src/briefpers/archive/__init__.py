@@ -1,0 +1,1 @@
+"""Archive: typeset PDF bytes → archival PDF/A + PDF/UA bytes (pikepdf)."""

@@ -1,0 +1,171 @@
+"""PDF bytes from the typesetter → archival PDF bytes.
+
+Declares PDF/A (part and conformance from the profile) and PDF/UA-1
+together, writes XMP and the Info dictionary from the letter, embeds the XML
+source as an associated file (PDF/A-3 profiles), repairs the tag tree, and
+saves with a content-derived /ID. Nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+
+import pikepdf
+from pikepdf import Dictionary, Name, String
+
+from briefpers import __version__
+from briefpers.archive import tags
+from briefpers.archive.xmp import XmpData, build_xmp
+from briefpers.errors import RenderError
+from briefpers.render.html import authors
+from briefpers.source.model import Letter
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    pdfa_part: int
+    pdfa_conformance: str
+    embed_source: bool
+    weasyprint_variant: str
+
+
+PROFILES = {
+    "pdfa-3a-ua1": Profile("pdfa-3a-ua1", 3, "A", True, "pdf/a-3a"),
+    "pdfa-2a-ua1": Profile("pdfa-2a-ua1", 2, "A", False, "pdf/a-2a"),
+}
+DEFAULT_PROFILE = "pdfa-3a-ua1"
+
+
+def build_date(letter: Letter) -> dt.datetime:
+    """The moment the PDF is said to be made: SOURCE_DATE_EPOCH or the letter's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.combine(letter.date, dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _pdf_date(moment: dt.datetime) -> str:
+    return moment.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def producer() -> str:
+    import weasyprint
+
+    versions = f"WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__}"
+    return f"briefpers {__version__} ({versions})"
+
+
+def xmp_data(letter: Letter, profile: Profile, theme_name: str) -> XmpData:
+    created = dt.datetime.combine(letter.date, dt.time(0, 0), tzinfo=dt.UTC)
+    modified = max(created, build_date(letter))
+    keywords = [letter.parliamentary.label()] if letter.parliamentary else []
+    bp = {
+        "reference": letter.our_reference or "",
+        "yourReference": letter.your_reference or "",
+        "dossier": letter.parliamentary.dossier if letter.parliamentary else "",
+        "documentNumber": (letter.parliamentary.number or "") if letter.parliamentary else "",
+        "theme": theme_name,
+        "profile": profile.name,
+        "sourceSha256": hashlib.sha256(letter.source).hexdigest(),
+    }
+    if letter.reissue_of:
+        bp.update(
+            originalIdentifier=letter.reissue_of.identifier,
+            originalDate=letter.reissue_of.date.isoformat(),
+            reissueDate=letter.date.isoformat(),
+            reissuedWith=f"briefpers {__version__}",
+        )
+    return XmpData(
+        title=letter.subject_text,
+        lang=letter.lang,
+        creators=authors(letter),
+        description=letter.subject_text,
+        date=letter.date.isoformat(),
+        create_date=_iso(created),
+        modify_date=_iso(modified),
+        producer=producer(),
+        creator_tool=f"briefpers {__version__}",
+        pdfa_part=profile.pdfa_part,
+        pdfa_conformance=profile.pdfa_conformance,
+        identifier=letter.identifier,
+        publisher=" ".join(letter.sender.organisation),
+        keywords=keywords,
+        letter=bp,
+    )
+
+
+def _set_info(pdf: pikepdf.Pdf, data: XmpData) -> None:
+    """The Info dictionary, equivalent to the XMP (PDF/A 6.6.3)."""
+    info = Dictionary(
+        Title=String(data.title),
+        Author=String(", ".join(data.creators)),
+        Subject=String(data.description),
+        Creator=String(data.creator_tool),
+        Producer=String(data.producer),
+        CreationDate=String(_pdf_date(dt.datetime.fromisoformat(data.create_date))),
+        ModDate=String(_pdf_date(dt.datetime.fromisoformat(data.modify_date))),
+    )
+    if data.keywords:
+        info.Keywords = String(", ".join(data.keywords))
+    pdf.trailer.Info = pdf.make_indirect(info)
+
+
+def _embed_source(pdf: pikepdf.Pdf, letter: Letter, moment: dt.datetime) -> None:
+    """The XML source as an associated file with /AFRelationship /Source."""
+    stamp = _pdf_date(moment)
+    name = letter.path.with_suffix(".xml").name
+    spec = pikepdf.AttachedFileSpec(
+        pdf,
+        letter.source,
+        description="XML source of this letter (briefpers letter format 1)",
+        filename=name,
+        mime_type="application/xml",
+        creation_date=stamp,
+        mod_date=stamp,
+        relationship=Name.Source,
+    )
+    pdf.attachments[name] = spec
+    pdf.Root.AF = pikepdf.Array([spec.obj])
+
+
+def finish(pdf_bytes: bytes, letter: Letter, profile: Profile, theme_name: str) -> bytes:
+    """Turn WeasyPrint's tagged PDF into the archival PDF for `profile`."""
+    try:
+        with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+            data = xmp_data(letter, profile, theme_name)
+            # Drop what WeasyPrint declared; we write all of it ourselves.
+            for key in ("/AF", "/Names"):
+                if key in pdf.Root:
+                    del pdf.Root[key]
+            metadata = pdf.make_stream(build_xmp(data))
+            metadata.Type = Name.Metadata
+            metadata.Subtype = Name.XML
+            pdf.Root.Metadata = metadata
+            _set_info(pdf, data)
+            pdf.Root.Lang = String(letter.lang)
+            prefs = pdf.Root.get("/ViewerPreferences", Dictionary())
+            prefs.DisplayDocTitle = True
+            pdf.Root.ViewerPreferences = prefs
+            pdf.Root.MarkInfo = Dictionary(Marked=True)
+            if profile.embed_source:
+                _embed_source(pdf, letter, build_date(letter))
+            tags.repair(pdf)
+            out = io.BytesIO()
+            pdf.save(
+                out,
+                deterministic_id=True,
+                compress_streams=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            )
+            return out.getvalue()
+    except pikepdf.PdfError as exc:
+        raise RenderError(f"archival finishing failed: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Build: many letters into files on disk (the only layer that writes files)."""

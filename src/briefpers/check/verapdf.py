@@ -1,0 +1,373 @@
+"""Run veraPDF, the PDF Association's reference validator, and parse its verdicts.
+
+veraPDF is a Java program (not on PyPI or in Debian); `tools/fetch-verapdf.sh`
+(`make tools`) fetches the pinned jar from Maven Central. A JVM start costs a
+second or more, so `validate` checks any number of files in one invocation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from briefpers.errors import CheckError, DependencyError
+
+VERAPDF_VERSION = "1.28.2"
+JAR_NAME = f"greenfield-apps-{VERAPDF_VERSION}.jar"
+ENV_VAR = "BRIEFPERS_VERAPDF"
+MAIN_CLASS = "org.verapdf.apps.GreenfieldCliWrapper"
+
+# The flavours veraPDF 1.28 accepts for --flavour (see `--list`).
+FLAVOURS = (
+    "1a", "1b", "2a", "2b", "2u", "3a", "3b", "3u", "4", "4f", "4e",
+    "ua1", "ua2", "wt1r", "wt1a",
+)  # fmt: skip
+
+# veraPDF's exit codes: 1 only means "not compliant"; 7 (parse failure) and 8
+# (encrypted) still produce a full report, with a taskException on the job.
+_REPORT_EXIT_CODES = frozenset({0, 1, 7, 8})
+
+# The JSON names each result by profile only ("PDF/A-3A validation profile"),
+# not by the flavour id we pass to --flavour, so derive the id from the name.
+_PROFILE_PATTERNS = (
+    (re.compile(r"PDF/A-(\d)([ABUEF]?)\b", re.IGNORECASE), "{0}{1}"),
+    (re.compile(r"PDF/UA-(\d)\b", re.IGNORECASE), "ua{0}"),
+    (re.compile(r"WTPDF 1\.0 Reuse", re.IGNORECASE), "wt1r"),
+    (re.compile(r"WTPDF 1\.0 Accessibility", re.IGNORECASE), "wt1a"),
+)
+
+_STDERR_TAIL_LINES = 15
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """One failed rule of a validation profile."""
+
+    specification: str  # e.g. "ISO 14289-1:2014"
+    clause: str  # e.g. "7.1"
+    test_number: int  # e.g. 3
+    description: str
+    failed_checks: int  # all failed checks, not just the ones displayed
+    message: str | None = None  # error message of the first failed check
+    context: str | None = None  # object path of the first failed check
+
+    @property
+    def rule_id(self) -> str:
+        """The id veraPDF's rule wiki uses, e.g. `ISO 14289-1:2014 7.1-3`."""
+        return f"{self.specification} {self.clause}-{self.test_number}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly data."""
+        return {
+            "rule_id": self.rule_id,
+            "specification": self.specification,
+            "clause": self.clause,
+            "test_number": self.test_number,
+            "description": self.description,
+            "failed_checks": self.failed_checks,
+            "message": self.message,
+            "context": self.context,
+        }
+
+
+@dataclass(frozen=True)
+class FlavourResult:
+    """The outcome of one validation profile (flavour) on one file."""
+
+    flavour: str  # e.g. "3a", "ua1"
+    compliant: bool
+    failed_rules: list[RuleFailure] = field(default_factory=list)
+    profile: str = ""  # veraPDF's profile name, e.g. "PDF/UA-1 validation profile"
+
+    @property
+    def failed_rule_count(self) -> int:
+        return len(self.failed_rules)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly data."""
+        return {
+            "flavour": self.flavour,
+            "profile": self.profile,
+            "compliant": self.compliant,
+            "failed_rule_count": self.failed_rule_count,
+            "failed_rules": [rule.to_dict() for rule in self.failed_rules],
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """veraPDF's verdict on one file: a result per flavour, or an error."""
+
+    path: Path
+    flavours: list[FlavourResult] = field(default_factory=list)
+    error: str | None = None  # the file could not be validated at all
+
+    @property
+    def compliant(self) -> bool:
+        """True only if at least one flavour was checked and all passed."""
+        return (
+            self.error is None
+            and bool(self.flavours)
+            and all(result.compliant for result in self.flavours)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly data (for manifests and reports)."""
+        return {
+            "path": str(self.path),
+            "compliant": self.compliant,
+            "error": self.error,
+            "validator": f"veraPDF {VERAPDF_VERSION}",
+            "flavours": [result.to_dict() for result in self.flavours],
+        }
+
+
+def find_verapdf() -> Path:
+    """Return the veraPDF jar; raise DependencyError if it or `java` is missing."""
+    configured = os.environ.get(ENV_VAR)
+    if configured:
+        jar = Path(configured).expanduser()
+        if not jar.is_file():
+            raise DependencyError(
+                f"{ENV_VAR} points to {jar}, which does not exist: "
+                f"unset it to use the copy that `make tools` fetches"
+            )
+    else:
+        jar = Path(__file__).resolve().parents[3] / "tools" / "verapdf" / JAR_NAME
+        if not jar.is_file():
+            raise DependencyError(
+                f"veraPDF {VERAPDF_VERSION} is missing ({jar}): run `make tools` "
+                f"to fetch it, or set {ENV_VAR} to a greenfield-apps jar"
+            )
+    _find_java()
+    return jar
+
+
+def validate(
+    paths: Sequence[Path],
+    flavour: str | None = None,
+    timeout: float | None = None,
+) -> list[Verdict]:
+    """Validate PDFs with veraPDF in one JVM; return one Verdict per path, in order.
+
+    Without `flavour`, veraPDF checks every flavour the file's XMP declares (a
+    file without a declaration is checked as PDF/A-1B). A file that cannot be
+    validated (missing, not a PDF, encrypted) gets `Verdict.error`; a veraPDF
+    that fails as a whole raises CheckError.
+    """
+    if flavour is not None and flavour not in FLAVOURS:
+        raise ValueError(f"unknown veraPDF flavour {flavour!r}; expected one of {FLAVOURS}")
+    inputs = [Path(p) for p in paths]
+    if not inputs:
+        return []
+    jar = find_verapdf()
+    java = _find_java()
+
+    verdicts: list[Verdict | None] = [None] * len(inputs)
+    with tempfile.TemporaryDirectory(prefix="briefpers-verapdf-") as tmp:
+        tmp_dir = Path(tmp)
+        # Each input is passed as a link with a plain ASCII name: veraPDF skips
+        # files without a .pdf suffix, Java garbles non-ASCII file names under
+        # a non-UTF-8 locale, and the names let us map the results back even
+        # when the same file is given twice.
+        files_dir = tmp_dir / "files"
+        files_dir.mkdir()
+        names: dict[str, int] = {}
+        for index, path in enumerate(inputs):
+            if not path.is_file():
+                reason = "does not exist" if not path.exists() else "is not a file"
+                verdicts[index] = Verdict(path, error=f"{path} {reason}")
+                continue
+            name = f"f{index:05d}.pdf"
+            _link(path, files_dir / name)
+            names[name] = index
+
+        if names:
+            argv = [
+                java,
+                # veraPDF writes default config files below app.home (else
+                # ~/.verapdf): keep them out of the user's home and keep the
+                # user's own config from changing our results.
+                f"-Dapp.home={tmp_dir}",
+                # The report holds rule texts: make it UTF-8 whatever the locale.
+                "-Dfile.encoding=UTF-8",
+                "-Dsun.stdout.encoding=UTF-8",
+                "-Dstdout.encoding=UTF-8",
+                "-cp",
+                str(jar),
+                MAIN_CLASS,
+                "--format",
+                "json",
+                # Counts stay complete; only the listed check instances shrink.
+                "--maxfailuresdisplayed",
+                "1",
+            ]
+            if flavour is not None:
+                argv += ["--flavour", flavour]
+            argv += [str(files_dir / name) for name in names]
+            report = _run(argv, timeout)
+            for job in _jobs(report):
+                name = _job_name(job)
+                index = names.pop(name, None) if name is not None else None
+                if index is not None:
+                    verdicts[index] = _verdict(inputs[index], job)
+            for index in names.values():
+                verdicts[index] = Verdict(inputs[index], error="veraPDF reported no result")
+
+    return [
+        verdict if verdict is not None else Verdict(path, error="not validated")
+        for verdict, path in zip(verdicts, inputs, strict=True)
+    ]
+
+
+def _find_java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise DependencyError(
+            "java is not installed (veraPDF needs it): install a Java runtime, "
+            "e.g. `apt-get install default-jre-headless`"
+        )
+    return java
+
+
+def _link(source: Path, link: Path) -> None:
+    try:
+        link.symlink_to(source.resolve())
+    except OSError:
+        # Symlinks may be forbidden (some file systems, Windows): copy instead.
+        shutil.copyfile(source, link)
+
+
+def _run(argv: list[str], timeout: float | None) -> dict[str, Any]:
+    """Run veraPDF and return its parsed JSON report."""
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise CheckError(f"veraPDF timed out after {exc.timeout:g} s") from exc
+    except OSError as exc:
+        raise DependencyError(f"cannot run java: {exc}") from exc
+
+    stdout = proc.stdout.decode("utf-8", errors="replace")
+    stderr = proc.stderr.decode("utf-8", errors="replace")
+    if proc.returncode not in _REPORT_EXIT_CODES:
+        raise CheckError(f"veraPDF failed with exit code {proc.returncode}{_tail(stderr)}")
+    # Logging goes to stderr, but be lenient about anything before the JSON.
+    start = stdout.find("{")
+    try:
+        data = json.loads(stdout[start:]) if start >= 0 else None
+    except json.JSONDecodeError as exc:
+        raise CheckError(f"veraPDF wrote an unreadable report ({exc}){_tail(stderr)}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("report"), dict):
+        raise CheckError(f"veraPDF wrote no report{_tail(stderr)}")
+    return data["report"]
+
+
+def _tail(stderr: str) -> str:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return ":\n" + "\n".join(lines[-_STDERR_TAIL_LINES:])
+
+
+def _jobs(report: dict[str, Any]) -> list[dict[str, Any]]:
+    jobs = report.get("jobs")
+    if not isinstance(jobs, list):
+        raise CheckError("veraPDF report has no jobs list")
+    return [job for job in jobs if isinstance(job, dict)]
+
+
+def _job_name(job: dict[str, Any]) -> str | None:
+    details = job.get("itemDetails")
+    name = details.get("name") if isinstance(details, dict) else None
+    # veraPDF reports the absolute path; our link names are unique by themselves.
+    return os.path.basename(name) if isinstance(name, str) else None
+
+
+def _verdict(path: Path, job: dict[str, Any]) -> Verdict:
+    exception = job.get("taskException")
+    if isinstance(exception, dict):
+        message = exception.get("exceptionMessage") or exception.get("exception")
+        text = str(message or "unknown error").removeprefix("Exception: ")
+        return Verdict(path, error=f"veraPDF could not read the file: {text}")
+
+    results = job.get("validationResult")
+    # A single result was an object in older veraPDF versions, a list since.
+    if isinstance(results, dict):
+        results = [results]
+    if not isinstance(results, list) or not results:
+        return Verdict(path, error="veraPDF returned no validation result")
+
+    flavours: list[FlavourResult] = []
+    for result in results:
+        if not isinstance(result, dict):
+            continue
+        status = result.get("jobEndStatus", "normal")
+        if status != "normal":
+            # e.g. cancelled after a timeout: the rule list is incomplete.
+            return Verdict(path, error=f"veraPDF validation ended with status {status!r}")
+        profile = str(result.get("profileName", ""))
+        details = result.get("details")
+        summaries = details.get("ruleSummaries", []) if isinstance(details, dict) else []
+        flavours.append(
+            FlavourResult(
+                flavour=_flavour_id(profile),
+                compliant=result.get("compliant") is True,
+                # veraPDF lists rules in no stable order: sort them, so that
+                # reports of the same file are identical.
+                failed_rules=sorted(
+                    (
+                        _rule(summary)
+                        for summary in summaries
+                        if isinstance(summary, dict) and summary.get("status", "failed") == "failed"
+                    ),
+                    key=_rule_key,
+                ),
+                profile=profile,
+            )
+        )
+    return Verdict(path, flavours=flavours)
+
+
+def _rule(summary: dict[str, Any]) -> RuleFailure:
+    checks = summary.get("checks")
+    first = checks[0] if isinstance(checks, list) and checks and isinstance(checks[0], dict) else {}
+    try:
+        test_number = int(summary.get("testNumber", 0))
+    except (TypeError, ValueError):
+        test_number = 0
+    try:
+        failed_checks = int(summary.get("failedChecks", 0))
+    except (TypeError, ValueError):
+        failed_checks = 0
+    return RuleFailure(
+        specification=str(summary.get("specification", "")),
+        clause=str(summary.get("clause", "")),
+        test_number=test_number,
+        description=str(summary.get("description", "")).strip(),
+        failed_checks=failed_checks,
+        message=first.get("errorMessage"),
+        context=first.get("context"),
+    )
+
+
+def _rule_key(rule: RuleFailure) -> tuple[str, list[tuple[int, str]], int]:
+    """Sort clauses numerically: 6.10 after 6.9."""
+    parts = [(int(p), "") if p.isdigit() else (-1, p) for p in rule.clause.split(".")]
+    return (rule.specification, parts, rule.test_number)
+
+
+def _flavour_id(profile: str) -> str:
+    """`PDF/A-3A validation profile` → `3a`; unknown names are kept as they are."""
+    for pattern, template in _PROFILE_PATTERNS:
+        match = pattern.search(profile)
+        if match:
+            return template.format(*match.groups()).lower()
+    return profile

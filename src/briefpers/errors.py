@@ -1,0 +1,99 @@
+"""The error taxonomy: every failure a user can meet, each with its exit code.
+
+This module imports nothing of ours, so every stage can raise these errors and
+only the CLI turns them into a message line and an exit code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, documented in the README."""
+
+    OK = 0
+    SOME_FAILED = 1  # a batch ran, but at least one letter failed
+    USAGE = 2  # bad command-line arguments (click's own code)
+    INVALID_SOURCE = 3  # not well-formed, not valid against the schema, unsafe
+    ASSET = 4  # an image, font or theme file is missing or not allowed
+    RENDER = 5  # typesetting or archival finishing failed
+    CHECK_FAILED = 6  # preflight or veraPDF found a non-conformance
+    DEPENDENCY = 7  # Java, veraPDF or a system library is missing
+    LINT = 8  # lint found problems (errors, or warnings with --strict)
+    INTERNAL = 70  # a bug in briefpers: please report it
+
+
+class BriefpersError(Exception):
+    """Base of every error that reaches the user as one line."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+
+    def location(self) -> str:
+        """`file:line:column`, as far as known (the form editors can jump to)."""
+        parts = [self.path or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        if self.path is None and self.line is None:
+            return self.message
+        return f"{self.location()}: {self.message}"
+
+
+class SourceError(BriefpersError):
+    """The letter source is not well-formed, not valid, or not safe to read."""
+
+    exit_code = ExitCode.INVALID_SOURCE
+
+
+class AssetError(BriefpersError):
+    """A referenced image, font or theme file is missing or outside the sandbox."""
+
+    exit_code = ExitCode.ASSET
+
+
+class ThemeError(AssetError):
+    """A theme cannot be found or its configuration is wrong."""
+
+
+class RenderError(BriefpersError):
+    """Typesetting or archival finishing failed."""
+
+    exit_code = ExitCode.RENDER
+
+
+class CheckError(BriefpersError):
+    """A PDF failed the preflight or the validator."""
+
+    exit_code = ExitCode.CHECK_FAILED
+
+
+class DependencyError(BriefpersError):
+    """An external program or library that the command needs is missing."""
+
+    exit_code = ExitCode.DEPENDENCY
+
+
+class LintError(BriefpersError):
+    """A letter source has problems that must be fixed before publishing."""
+
+    exit_code = ExitCode.LINT

@@ -1,0 +1,1 @@
+"""Render: a Letter and a theme become HTML."""

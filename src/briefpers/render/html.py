@@ -1,0 +1,285 @@
+"""Letter model + theme → semantic HTML (Jinja2 for the page, lxml for content).
+
+Source content elements map one to one onto HTML elements; footnotes become
+`span.footnote` floated to the page foot by the stylesheet. Referenced files
+(signature images, figures) resolve inside the letter's folder only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from lxml import etree
+from markupsafe import Markup
+
+from briefpers.errors import AssetError
+from briefpers.source.model import XML_LANG, Letter
+from briefpers.themes import Theme
+
+MONTHS = {
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+# Source element → HTML element, for elements that map one to one.
+WHITESPACE = re.compile(r"[ \t\r\n]+")
+SAME = {"p", "ul", "ol", "li", "em", "strong", "sup", "sub", "span", "br", "caption"}
+
+
+def format_date(date: dt.date, lang: str) -> str:
+    """ "14 januari 2022" / "14 January 2022": day, month name, year."""
+    months = MONTHS.get(lang.split("-")[0].lower(), MONTHS["en"])
+    return f"{date.day} {months[date.month - 1]} {date.year}"
+
+
+def local_file(letter: Letter, src: str) -> Path:
+    """Resolve a path from the source inside the letter's folder, or refuse."""
+    folder = letter.path.parent.resolve()
+    target = (folder / src).resolve()
+    if not target.is_relative_to(folder):
+        raise AssetError(f"{src!r} points outside the letter's folder", path=letter.path)
+    if not target.is_file():
+        raise AssetError(f"{src!r} does not exist", path=letter.path)
+    return target
+
+
+class ContentRenderer:
+    """Maps source content to HTML elements, numbering headings by depth."""
+
+    def __init__(self, letter: Letter) -> None:
+        self.letter = letter
+
+    def children(self, src: etree._Element, dst: etree._Element, level: int = 2) -> None:
+        """Copy src's mixed content (text, children, tails) into dst."""
+        dst.text = _collapse(src.text)
+        for child in src:
+            if not isinstance(child.tag, str):  # comments and PIs carry no content
+                self._append_text(dst, _collapse(child.tail))
+                continue
+            out = self.element(child, level)
+            dst.append(out)
+            out.tail = _collapse(child.tail)
+
+    @staticmethod
+    def _append_text(dst: etree._Element, text: str | None) -> None:
+        if not text:
+            return
+        if len(dst):
+            dst[-1].tail = (dst[-1].tail or "") + text
+        else:
+            dst.text = (dst.text or "") + text
+
+    def element(self, src: etree._Element, level: int) -> etree._Element:
+        tag = src.tag
+        if tag in SAME:
+            out = etree.Element(tag)
+            self.children(src, out, level)
+        elif tag == "a":
+            out = etree.Element("a", href=src.get("href"))
+            self.children(src, out, level)
+        elif tag == "note":
+            out = etree.Element("span", {"class": "footnote"})
+            self.children(src, out, level)
+        elif tag == "table":
+            out = self.table(src)
+        elif tag == "figure":
+            out = self.figure(src)
+        elif tag == "section":
+            out = etree.Element("section")
+            for child in src:
+                if not isinstance(child.tag, str):
+                    continue
+                if child.tag == "heading":
+                    heading = etree.SubElement(out, f"h{min(level, 6)}")
+                    self.children(child, heading, level)
+                    _copy_lang(child, heading)
+                else:
+                    out.append(self.element(child, level + 1))
+        else:  # the schema admits nothing else; keep text rather than lose it
+            out = etree.Element("span")
+            self.children(src, out, level)
+        _copy_lang(src, out)
+        return out
+
+    def table(self, src: etree._Element) -> etree._Element:
+        out = etree.Element("table")
+        rows = [r for r in src if r.tag == "tr"]
+        caption = src.find("caption")
+        if caption is not None:
+            out.append(self.element(caption, 0))
+        # Leading rows of header cells only form the table head.
+        head_rows = 0
+        for row in rows:
+            if all(c.tag == "th" for c in row):
+                head_rows += 1
+            else:
+                break
+        if head_rows == len(rows):
+            head_rows = 0
+        thead = etree.SubElement(out, "thead") if head_rows else None
+        tbody = etree.SubElement(out, "tbody")
+        for i, row in enumerate(rows):
+            tr = etree.SubElement(thead if i < head_rows else tbody, "tr")
+            for cell in row:
+                if not isinstance(cell.tag, str):
+                    continue
+                td = etree.SubElement(tr, cell.tag)
+                if cell.tag == "th":
+                    td.set("scope", "col" if i < head_rows else "row")
+                for attr in ("colspan", "rowspan"):
+                    if cell.get(attr):
+                        td.set(attr, cell.get(attr))
+                self.children(cell, td)
+                _copy_lang(cell, td)
+        return out
+
+    def figure(self, src: etree._Element) -> etree._Element:
+        out = etree.Element("figure")
+        path = local_file(self.letter, src.get("src"))
+        etree.SubElement(out, "img", src=path.as_uri(), alt=src.get("alt"))
+        caption = src.find("caption")
+        if caption is not None:
+            figcaption = etree.SubElement(out, "figcaption")
+            self.children(caption, figcaption)
+        return out
+
+    def html(self, parent: etree._Element | None, level: int = 2, skip=()) -> Markup:
+        """The children of a source element as an HTML fragment."""
+        if parent is None:
+            return Markup("")
+        parts = []
+        for child in parent:
+            if not isinstance(child.tag, str) or child.tag in skip:
+                continue
+            if child.tag == "salutation":
+                out = etree.Element("p", {"class": "salutation"})
+                self.children(child, out)
+                _copy_lang(child, out)
+            else:
+                out = self.element(child, level)
+            parts.append(etree.tostring(out, method="html", encoding="unicode"))
+        return Markup("\n".join(parts))
+
+    def inline(self, src: etree._Element | None) -> Markup:
+        """The mixed content of one element, without the element itself."""
+        if src is None:
+            return Markup("")
+        wrapper = etree.Element("span")
+        self.children(src, wrapper)
+        inner = etree.tostring(wrapper, method="html", encoding="unicode")
+        return Markup(inner[len("<span>") : -len("</span>")])
+
+
+def _collapse(text: str | None) -> str | None:
+    """Source white space is not significant: line breaks in the XML must not
+    reach the layout (footnote bodies, for one, would keep them)."""
+    if text is None:
+        return None
+    return WHITESPACE.sub(" ", text)
+
+
+def _copy_lang(src: etree._Element, dst: etree._Element) -> None:
+    lang = src.get(XML_LANG)
+    if lang:
+        dst.set("lang", lang)
+
+
+@lru_cache(maxsize=16)
+def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+    )
+
+
+def timestamp(letter: Letter) -> str:
+    """The document's creation time: the letter's date at midnight UTC."""
+    return f"{letter.date.isoformat()}T00:00:00+00:00"
+
+
+def render_html(letter: Letter, theme: Theme) -> str:
+    """The complete HTML document for one letter."""
+    labels = theme.labels_for(letter.lang)
+    content = ContentRenderer(letter)
+    fields = []
+    if letter.parliamentary:
+        fields.append((labels["parliamentary"], letter.parliamentary.label().split(" ", 1)[1]))
+    if letter.our_reference:
+        fields.append((labels["our_reference"], letter.our_reference))
+    if letter.your_reference:
+        fields.append((labels["your_reference"], letter.your_reference))
+    if letter.attachments:
+        fields.append((labels["attachments"], str(letter.attachments)))
+    signatories = [
+        {
+            "function": s.function,
+            "name": s.name,
+            "signature_url": local_file(letter, s.signature_src).as_uri()
+            if s.signature_src
+            else None,
+            "signature_alt": s.signature_alt,
+        }
+        for s in letter.signatories
+    ]
+    annexes = [
+        {
+            "lang": annex.get(XML_LANG),
+            "title": content.inline(annex.find("title")),
+            "content": content.html(annex, level=2, skip=("title",)),
+        }
+        for annex in letter.annexes
+    ]
+    env = _environment(tuple(theme.template_dirs))
+    return env.get_template("letter.html.j2").render(
+        letter=letter,
+        labels=labels,
+        authors=authors(letter),
+        timestamp=timestamp(letter),
+        date=format_date(letter.date, letter.lang),
+        subject=content.inline(letter.subject),
+        fields=fields,
+        logo_url=theme.logo.as_uri() if theme.logo else None,
+        logo_alt=theme.logo_alt,
+        body=content.html(letter.body, level=2),
+        closing=content.inline(letter.closing) if letter.closing is not None else None,
+        signatories=signatories,
+        annexes=annexes,
+    )
+
+
+def authors(letter: Letter) -> list[str]:
+    """The organisation, then each named signatory."""
+    org = " ".join(letter.sender.organisation)
+    return [org, *(s.name for s in letter.signatories if s.name)]

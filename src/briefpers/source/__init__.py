@@ -1,0 +1,1 @@
+"""The letter source: the schema (the public contract), safe loading, the model."""

@@ -1,0 +1,99 @@
+"""The letter model: the header fields as plain data, the flowing content as XML.
+
+Body and annex content stay lxml elements: they are mixed content (text with
+inline markup) that the renderer maps element by element to HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@dataclass(frozen=True)
+class Sender:
+    organisation: tuple[str, ...]
+    unit: str | None = None
+    visiting_address: tuple[str, ...] = ()
+    postal_address: tuple[str, ...] = ()
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    return_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Signatory:
+    function: str
+    name: str
+    signature_src: str | None = None
+    signature_alt: str | None = None
+
+
+@dataclass(frozen=True)
+class Parliamentary:
+    dossier: str
+    number: str | None = None
+
+    def label(self) -> str:
+        """The citation form, e.g. "Kamerstuk 28676 nr. 350"."""
+        if self.number:
+            return f"Kamerstuk {self.dossier} nr. {self.number}"
+        return f"Kamerstuk {self.dossier}"
+
+
+@dataclass(frozen=True)
+class Reissue:
+    identifier: str
+    date: dt.date
+
+
+@dataclass
+class Letter:
+    path: Path
+    source: bytes
+    lang: str
+    theme: str | None
+    sender: Sender
+    recipient: tuple[str, ...]
+    date: dt.date
+    subject: etree._Element
+    our_reference: str | None
+    your_reference: str | None
+    parliamentary: Parliamentary | None
+    attachment_count: int | None
+    attachment_titles: tuple[str, ...]
+    reissue_of: Reissue | None
+    body: etree._Element
+    closing: etree._Element | None
+    signatories: tuple[Signatory, ...]
+    annexes: tuple[etree._Element, ...] = field(default_factory=tuple)
+
+    @property
+    def subject_text(self) -> str:
+        return normalise_space("".join(self.subject.itertext()))
+
+    @property
+    def identifier(self) -> str | None:
+        """The letter's archival identifier: our reference, else the Kamerstuk."""
+        if self.our_reference:
+            return self.our_reference
+        if self.parliamentary:
+            return self.parliamentary.label()
+        return None
+
+    @property
+    def attachments(self) -> int:
+        if self.attachment_count is not None:
+            return self.attachment_count
+        return len(self.attachment_titles)
+
+
+def normalise_space(text: str) -> str:
+    """Collapse runs of white space as HTML rendering will."""
+    return " ".join(text.split())
