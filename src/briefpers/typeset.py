@@ -25,6 +25,9 @@ def _weasyprint():
     # commands such as `check` and `--help` should not pay.
     import weasyprint
 
+    from briefpers import structure_hints
+
+    structure_hints.install()
     return weasyprint
 
 

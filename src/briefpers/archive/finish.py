@@ -159,6 +159,10 @@ def finish(pdf_bytes: bytes, letter: Letter, profile: Profile, theme_name: str) 
             if profile.embed_source:
                 _embed_source(pdf, letter, build_date(letter))
             tags.repair(pdf)
+            # qpdf keeps an existing first /ID element; WeasyPrint's depends
+            # on the run, so drop it and let both elements derive from content.
+            if "/ID" in pdf.trailer:
+                del pdf.trailer.ID
             out = io.BytesIO()
             pdf.save(
                 out,
