@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JAR    := tools/verapdf/greenfield-apps-1.28.2.jar
 
-.PHONY: pdf setup system tools test lint validate clean
+.PHONY: pdf setup system tools test lint validate corpus approve readme-images clean
 
 pdf: setup
 	$(BIN)/briefpers build input -o output
@@ -33,8 +33,33 @@ lint: $(STAMP)
 test: setup lint
 	$(BIN)/python -m pytest
 
+# veraPDF over the examples and the conformance corpus, in both profiles:
+# every declared flavour (3a/2a and ua1) must report zero failed rules.
 validate: pdf
-	$(BIN)/briefpers validate output/*.pdf
+	$(BIN)/briefpers build tests/corpus -o output/corpus
+	$(BIN)/briefpers build tests/corpus -o output/corpus-2a --profile pdfa-2a-ua1
+	$(BIN)/briefpers validate output/*.pdf output/corpus/*.pdf output/corpus-2a/*.pdf
+
+corpus:
+	$(BIN)/python tests/corpus/make_corpus.py
+
+# Approve the current layout: regenerate the visual-regression references
+# (60 dpi, 16 greys) of every example in both built-in themes, without the
+# user's configuration (licensed assets never reach the repository). Review
+# the changed images (git status tests/reference) before committing them.
+approve: $(STAMP)
+	rm -f tests/reference/rijk/*.png tests/reference/plain/*.png
+	for theme in rijk plain; do \
+	  BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/*.xml --theme $$theme \
+	    --gray --dpi 60 -o tests/reference/$$theme || exit 1; \
+	done
+
+# The README's pictures: the seed letter's first and second page at 72 dpi.
+readme-images: $(STAMP)
+	BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/navo-ministeriele-2022.xml \
+	  --dpi 72 -o output/readme
+	cp output/readme/navo-ministeriele-2022-1.png docs/img/seed-page-1.png
+	cp output/readme/navo-ministeriele-2022-2.png docs/img/seed-page-2.png
 
 clean:
 	rm -rf output .pytest_cache .ruff_cache

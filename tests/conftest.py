@@ -16,12 +16,18 @@ EXAMPLES = sorted(INPUT.glob("*.xml"))
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _no_source_date_epoch():
-    """Tests assume dates come from the letters unless a test sets the epoch."""
-    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
+def _clean_environment():
+    """Tests assume dates come from the letters (unless a test sets the epoch)
+    and no user configuration (a developer's licensed logo must not leak in)."""
+    saved = {k: os.environ.get(k) for k in ("SOURCE_DATE_EPOCH", "BRIEFPERS_CONFIG")}
+    os.environ.pop("SOURCE_DATE_EPOCH", None)
+    os.environ["BRIEFPERS_CONFIG"] = ""
     yield
-    if saved is not None:
-        os.environ["SOURCE_DATE_EPOCH"] = saved
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

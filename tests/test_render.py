@@ -34,7 +34,14 @@ def test_seed_html_is_semantic() -> None:
         "Veiligheidssituatie Oost-Europa/NRR",
     ]
     notes = doc.xpath("//span[@class='footnote']")
-    assert [n.text_content() for n in notes] == ["Kamerstuk 28676 nr. 350 van 30 november 2020"]
+    assert [n.get("id") for n in notes] == ["note-1"]
+    assert notes[0].xpath("span[@class='note-label']")[0].text == "1"
+    assert notes[0].xpath("span[@class='note-body']")[0].text_content() == (
+        "Kamerstuk 28676 nr. 350 van 30 november 2020"
+    )
+    call = notes[0].getprevious()
+    assert (call.tag, call.get("href"), call.text) == ("a", "#note-1", "1")
+    assert call.get("title") == "Voetnoot 1"
     assert doc.xpath("//span[@lang='en']")[0].text_content() == "area of responsibility"
     assert "Pagina " in doc.xpath("//style")[0].text
 

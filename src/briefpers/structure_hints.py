@@ -9,6 +9,7 @@ tree builder so that every structure element it creates carries:
   siblings mean "one element, split by a page or line break");
 - `/BPRole`: our semantic role where HTML has none (`note`, `note-label`);
 - `/BPTarget`: for an internal link, the id it points to (a footnote call);
+- `/BPTitle`: a link's `title`, its description for assistive technology;
 - `/Lang`: the element's own `lang` attribute, where it has one.
 
 `archive.tags.repair` uses and then removes the `/BP…` keys. The wrapper
@@ -44,6 +45,8 @@ def install() -> None:
                 href = html.get("href") or ""
                 if html.tag == "a" and href.startswith("#"):
                     element["BPTarget"] = pydyf.String(href[1:])
+                if html.tag == "a" and (title := html.get("title")):
+                    element["BPTitle"] = pydyf.String(title)
                 for cls in (html.get("class") or "").split():
                     if cls in ROLES:
                         element["BPRole"] = f"/{ROLES[cls]}"  # pydyf writes "/x" as a name

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Operator, String
 
-HINT_KEYS = ("/BPKey", "/BPRole", "/BPTarget")
+HINT_KEYS = ("/BPKey", "/BPRole", "/BPTarget", "/BPTitle")
 REPEATED = (Name.THead, Name.TFoot)
 
 
@@ -169,6 +169,17 @@ def _move_notes_to_calls(root: Dictionary, notes: list[tuple[str, Dictionary]]) 
         note.P = parent
 
 
+def _describe_links(root: Dictionary) -> None:
+    """A link annotation's /Contents is its description (PDF/UA 7.18.5): the
+    HTML title where there is one ("Voetnoot 3"), not WeasyPrint's target id."""
+    for elem in _walk(root):
+        if elem.S != Name.Link or "/BPTitle" not in elem:
+            continue
+        for kid in _kids(elem):
+            if isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR":
+                kid.Obj.Contents = String(str(elem.BPTitle))
+
+
 def _prune_empty(elem: Dictionary) -> bool:
     """Drop descendants without content; True when `elem` itself is empty."""
     kids = _kids(elem)
@@ -283,6 +294,7 @@ def repair(pdf: pikepdf.Pdf) -> None:
     renamed: dict[str, str] = {}
     for top in tops:
         _move_notes_to_calls(top, notes)
+        _describe_links(top)
         _prune_empty(top)
         _merge_split_siblings(top, renamed)
         _fix_tables(top, renamed)

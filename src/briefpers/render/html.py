@@ -7,6 +7,7 @@ Source content elements map one to one onto HTML elements; footnotes become
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from functools import lru_cache
@@ -17,7 +18,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from briefpers.errors import AssetError
-from briefpers.source.model import XML_LANG, Letter
+from briefpers.source.model import XML_LANG, Letter, Sender
 from briefpers.themes import Theme
 
 MONTHS = {
@@ -53,6 +54,7 @@ MONTHS = {
 
 # Source element → HTML element, for elements that map one to one.
 WHITESPACE = re.compile(r"[ \t\r\n]+")
+LONG_TOKEN = re.compile(r"(\S{30,})")  # longer than any sensible table column
 SAME = {"p", "ul", "ol", "li", "em", "strong", "sup", "sub", "span", "br", "caption"}
 
 
@@ -76,8 +78,13 @@ def local_file(letter: Letter, src: str) -> Path:
 class ContentRenderer:
     """Maps source content to HTML elements, numbering headings by depth."""
 
-    def __init__(self, letter: Letter) -> None:
+    def __init__(self, letter: Letter, note_label: str = "Note") -> None:
         self.letter = letter
+        self.note_label = note_label  # "Voetnoot": the call link's description
+        tree = letter.body.getroottree()
+        self.note_numbers = {
+            tree.getpath(note): n for n, note in enumerate(tree.getroot().iter("note"), 1)
+        }
 
     def children(self, src: etree._Element, dst: etree._Element, level: int = 2) -> None:
         """Copy src's mixed content (text, children, tails) into dst."""
@@ -85,6 +92,12 @@ class ContentRenderer:
         for child in src:
             if not isinstance(child.tag, str):  # comments and PIs carry no content
                 self._append_text(dst, _collapse(child.tail))
+                continue
+            if child.tag == "note":
+                # The call is a link to the note; the note floats to the page foot.
+                call, note = self.note(child)
+                dst.extend((call, note))
+                note.tail = _collapse(child.tail)
                 continue
             out = self.element(child, level)
             dst.append(out)
@@ -131,6 +144,31 @@ class ContentRenderer:
         _copy_lang(src, out)
         return out
 
+    def note(self, src: etree._Element) -> tuple[etree._Element, etree._Element]:
+        """A footnote: the call (a link) and the note with its own label.
+
+        Numbers follow the notes' order in the source, whatever order the
+        letter's parts are rendered in, so they match the page order.
+        """
+        number = self.note_numbers[src.getroottree().getpath(src)]
+        call = etree.Element(
+            "a",
+            {
+                "class": "note-call",
+                "href": f"#note-{number}",
+                "id": f"call-{number}",
+                "title": f"{self.note_label} {number}",
+            },
+        )
+        call.text = str(number)
+        note = etree.Element("span", {"class": "footnote", "id": f"note-{number}"})
+        label = etree.SubElement(note, "span", {"class": "note-label"})
+        label.text = str(number)
+        body = etree.SubElement(note, "span", {"class": "note-body"})
+        self.children(src, body)
+        _copy_lang(src, note)
+        return call, note
+
     def table(self, src: etree._Element) -> etree._Element:
         out = etree.Element("table")
         rows = [r for r in src if r.tag == "tr"]
@@ -160,6 +198,7 @@ class ContentRenderer:
                     if cell.get(attr):
                         td.set(attr, cell.get(attr))
                 self.children(cell, td)
+                mark_long_tokens(td)
                 _copy_lang(cell, td)
         return out
 
@@ -200,12 +239,57 @@ class ContentRenderer:
         return Markup(inner[len("<span>") : -len("</span>")])
 
 
+def mark_long_tokens(root: etree._Element) -> None:
+    """Wrap tokens of 30 or more non-space characters in `span.long-token`.
+
+    Table cells size their columns by their content's narrowest width, so
+    they may break lines only between words; a token too long for any column
+    (a URL, a 300-letter word) gets a span that the stylesheet lets break
+    anywhere, without making ordinary words in the table breakable.
+    """
+    for node in list(root.iter()):
+        if node.get("class") == "long-token":
+            continue
+        if node.text:
+            first, spans = _split_long(node.text)
+            node.text = first
+            for i, span in enumerate(spans):
+                node.insert(i, span)
+        if node is not root and node.tail:
+            first, spans = _split_long(node.tail)
+            node.tail = first
+            parent = node.getparent()
+            at = parent.index(node) + 1
+            for i, span in enumerate(spans):
+                parent.insert(at + i, span)
+
+
+def _split_long(text: str) -> tuple[str, list[etree._Element]]:
+    """Text before the first long token, and a span (with the text after it
+    as its tail) per long token."""
+    parts = LONG_TOKEN.split(text)  # the pattern's group keeps the tokens
+    spans = []
+    for token, after in zip(parts[1::2], parts[2::2], strict=True):
+        span = etree.Element("span", {"class": "long-token"})
+        span.text, span.tail = token, after or None
+        spans.append(span)
+    return parts[0], spans
+
+
 def _collapse(text: str | None) -> str | None:
     """Source white space is not significant: line breaks in the XML must not
     reach the layout (footnote bodies, for one, would keep them)."""
     if text is None:
         return None
     return WHITESPACE.sub(" ", text)
+
+
+def css_string(value: str) -> Markup:
+    """A quoted CSS string, safe inside a <style> element (labels in page boxes)."""
+    escaped = "".join(
+        f"\\{ord(ch):X} " if ch in '"\\<>&\n\r' or ord(ch) < 32 else ch for ch in str(value)
+    )
+    return Markup(f'"{escaped}"')
 
 
 def _copy_lang(src: etree._Element, dst: etree._Element) -> None:
@@ -216,12 +300,22 @@ def _copy_lang(src: etree._Element, dst: etree._Element) -> None:
 
 @lru_cache(maxsize=16)
 def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+    # A theme's `letter.html.j2` may `{% extends "base/letter.html.j2" %}` and
+    # override only the blocks it changes.
+    base = jinja2.FileSystemLoader(str(template_dirs[-1]))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+                jinja2.PrefixLoader({"base": base}),
+            ]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
+    env.filters["css_string"] = css_string
+    return env
 
 
 def timestamp(letter: Letter) -> str:
@@ -229,10 +323,38 @@ def timestamp(letter: Letter) -> str:
     return f"{letter.date.isoformat()}T00:00:00+00:00"
 
 
+def font_faces(theme: Theme) -> Markup:
+    """@font-face rules for the theme's fonts (bundled or user-configured).
+
+    Each theme names its own families, so two themes in one process never
+    share a family name for different files (fonts are registered per process).
+    """
+    rules = [
+        f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
+        f'font-style: {face.style}; src: url("{face.path.as_uri()}"); }}'
+        for face in theme.fonts
+    ]
+    # as_uri() percent-encodes quotes and angle brackets: safe inside <style>.
+    return Markup("\n".join(rules))
+
+
+def page_label(labels: dict[str, str]) -> Markup:
+    """CSS content for "Pagina 1 van 3" in the letter's language."""
+    page, of = css_string(labels["page"] + " "), css_string(" " + labels["page_of"] + " ")
+    return Markup(f"{page} counter(page) {of} counter(pages)")
+
+
+def with_defaults(sender: Sender, defaults: dict[str, str | tuple[str, ...]]) -> Sender:
+    """The letter's sender, with the theme's organisation defaults for fields it leaves out."""
+    missing = {k: v for k, v in defaults.items() if not getattr(sender, k)}
+    return dataclasses.replace(sender, **missing) if missing else sender
+
+
 def render_html(letter: Letter, theme: Theme) -> str:
     """The complete HTML document for one letter."""
     labels = theme.labels_for(letter.lang)
-    content = ContentRenderer(letter)
+    sender = with_defaults(letter.sender, theme.sender)
+    content = ContentRenderer(letter, note_label=labels.get("note", "Note"))
     fields = []
     if letter.parliamentary:
         fields.append((labels["parliamentary"], letter.parliamentary.label().split(" ", 1)[1]))
@@ -264,7 +386,10 @@ def render_html(letter: Letter, theme: Theme) -> str:
     env = _environment(tuple(theme.template_dirs))
     return env.get_template("letter.html.j2").render(
         letter=letter,
+        sender=sender,
         labels=labels,
+        font_faces=font_faces(theme),
+        page_label=page_label(labels),
         authors=authors(letter),
         timestamp=timestamp(letter),
         date=format_date(letter.date, letter.lang),
