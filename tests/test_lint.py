@@ -1,0 +1,172 @@
+"""`briefpers lint` and `build --strict`: findings, line numbers, exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from briefpers.cli import main
+from briefpers.errors import ExitCode
+from briefpers.lint import lint_file, lint_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+NAVO = ROOT / "input" / "navo-ministeriele-2022.xml"
+CLEAN = ROOT / "input" / "water-quality-2023.xml"
+TODAY = dt.date(2024, 6, 1)
+
+LETTER = """<?xml version="1.0" encoding="UTF-8"?>
+<letter version="1" xml:lang="nl">
+  <sender>
+    <organisation>
+      <line>Ministerie van Testzaken</line>
+    </organisation>
+  </sender>
+  <recipient>
+    <line>De Voorzitter</line>
+  </recipient>
+  <date>{date}</date>
+  <subject>{subject}</subject>
+  <body>
+    {body}
+  </body>
+  <signatories>
+    <signatory>
+      <function>De minister,</function>
+      <name>{name}</name>
+    </signatory>
+  </signatories>
+</letter>
+"""
+
+
+def _letter(tmp_path: Path, filename: str = "letter.xml", **fields: str) -> Path:
+    values = {"date": "2024-05-01", "subject": "Onderwerp", "body": "<p>Tekst.</p>"}
+    values["name"] = "A. de Vries"
+    values.update(fields)
+    path = tmp_path / filename
+    path.write_text(LETTER.format(**values), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, text: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+def _findings(path: Path) -> list[tuple[int | None, str, str]]:
+    return [(f.line, f.severity, f.message) for f in lint_file(path, today=TODAY)]
+
+
+def test_the_seed_example_has_both_placeholders():
+    findings = lint_file(NAVO)
+    signer = _line_of(NAVO, "<function>[Ondertekenaar 2]")
+    sender = _line_of(NAVO, "<p>[Afzender]</p>")
+    messages = {(f.line, f.severity, f.message) for f in findings}
+    assert (signer, "error", "unfilled placeholder [Ondertekenaar 2] in <function>") in messages
+    assert (sender, "error", "unfilled placeholder [Afzender] in <p>") in messages
+    assert (signer + 1, "warning", "signatory without a name ([Ondertekenaar 2])") in messages
+
+
+def test_a_clean_letter_has_no_findings():
+    assert lint_file(CLEAN) == []
+
+
+def test_placeholders_and_line_numbers(tmp_path):
+    body = (
+        "<p>Eerste regel,\n      tweede regel met [Naam minister],\n"
+        "      derde regel met XXX.</p>\n"
+        "    <p>Na <em>nadruk</em>\n      staat [datum invullen] hier.</p>\n"
+        "    <p>Een weglating […] en [sic] en [...] en [1] zijn geen velden.</p>"
+    )
+    path = _letter(tmp_path, body=body)
+    findings = _findings(path)
+    assert findings == [
+        (_line_of(path, "[Naam minister]"), "error", "unfilled placeholder [Naam minister] in <p>"),
+        (_line_of(path, "XXX"), "error", "unfilled placeholder 'XXX' in <p>"),
+        (
+            _line_of(path, "[datum invullen]"),
+            "error",
+            "unfilled placeholder [datum invullen] in <p>",
+        ),
+    ]
+
+
+def test_empty_note_subject_and_blocks(tmp_path):
+    path = _letter(tmp_path, subject="", body="<p>Zie noot.<note/></p>\n    <p> </p>")
+    assert _findings(path) == [
+        (_line_of(path, "<subject>"), "error", "the subject is empty"),
+        (_line_of(path, "<note/>"), "error", "footnote call without text"),
+        (_line_of(path, "<p> </p>"), "warning", "empty <p>"),
+    ]
+
+
+def test_dates(tmp_path):
+    future = _letter(tmp_path, "future.xml", date="2024-06-02")
+    assert _findings(future) == [
+        (_line_of(future, "<date>"), "warning", "the date 2024-06-02 is in the future")
+    ]
+    placeholder = _letter(tmp_path, "placeholder.xml", date="1900-01-01")
+    assert _findings(placeholder) == [
+        (_line_of(placeholder, "<date>"), "error", "placeholder date: fill in the letter's date")
+    ]
+    assert _findings(_letter(tmp_path, "today.xml", date=TODAY.isoformat())) == []
+
+
+def test_signatory_without_a_name(tmp_path):
+    path = _letter(tmp_path, name="")
+    assert _findings(path) == [
+        (_line_of(path, "<name>"), "warning", "signatory without a name (De minister,)")
+    ]
+
+
+def test_exit_codes_and_strict(tmp_path):
+    warned = _letter(tmp_path, "warned.xml", date="2999-01-01")
+    assert lint_paths([warned]).exit_code == ExitCode.OK
+    strict = lint_paths([warned], strict=True)
+    assert strict.exit_code == ExitCode.LINT
+    assert [f.severity for f in strict.findings] == ["error"]
+    assert lint_paths([NAVO, CLEAN]).exit_code == ExitCode.LINT
+    invalid = tmp_path / "invalid.xml"
+    invalid.write_text("<letter/>", encoding="utf-8")
+    assert lint_paths([invalid, NAVO]).exit_code == ExitCode.INVALID_SOURCE
+    assert lint_paths([tmp_path / "missing.xml"]).exit_code == ExitCode.INVALID_SOURCE
+
+
+def test_cli_output_format(tmp_path):
+    warned = _letter(tmp_path, "warned.xml", date="2999-01-01")
+    runner = CliRunner()
+    result = runner.invoke(main, ["lint", str(warned)])
+    assert result.exit_code == 0
+    line = _line_of(warned, "<date>")
+    assert result.stdout == f"{warned}:{line}: warning: the date 2999-01-01 is in the future\n"
+    assert "1 files: 0 errors, 1 warnings" in result.stderr
+    result = runner.invoke(main, ["lint", "--strict", str(warned)])
+    assert result.exit_code == 8
+    assert result.stdout.startswith(f"{warned}:{line}: error: ")
+    result = runner.invoke(main, ["lint", str(tmp_path)])  # a folder: its *.xml
+    assert result.exit_code == 0 and str(warned) in result.stdout
+    result = runner.invoke(main, ["lint", str(NAVO)])
+    assert result.exit_code == 8
+
+
+def test_build_strict_refuses_a_letter_with_findings(tmp_path):
+    source = tmp_path / "navo.xml"
+    shutil.copy(NAVO, source)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", "--strict", str(source), "-o", str(out)])
+    assert result.exit_code == 8, result.output
+    assert "[Ondertekenaar 2]" in result.stderr
+    assert "nothing was built" in result.stderr
+    assert not out.exists() or not list(out.glob("*.pdf"))
+
+
+def test_build_strict_builds_a_clean_letter(tmp_path):
+    source = tmp_path / "clean.xml"
+    shutil.copy(CLEAN, source)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", "--strict", "-j", "1", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "clean.pdf").is_file()
