@@ -173,7 +173,7 @@ def _describe_links(root: Dictionary) -> None:
     """A link annotation's /Contents is its description (PDF/UA 7.18.5): the
     HTML title where there is one ("Voetnoot 3"), not WeasyPrint's target id."""
     for elem in _walk(root):
-        if elem.S != Name.Link or "/BPTitle" not in elem:
+        if elem.S != "/Link" or "/BPTitle" not in elem:
             continue
         for kid in _kids(elem):
             if isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR":
