@@ -58,7 +58,7 @@ def test_cli_build_check_extract(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("build", "input", "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert "2 of 2 letters built" in result.stdout
+    assert "2 built, 0 up to date" in result.stdout
     pdfs = sorted(out.glob("*.pdf"))
     assert [p.stem for p in pdfs] == ["navo-ministeriele-2022", "water-quality-2023"]
     assert run("check", *map(str, pdfs)).returncode == 0

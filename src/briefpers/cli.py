@@ -18,11 +18,17 @@ def fail(exc: BaseException) -> None:
     """Print one line for a known error (a traceback only with --debug) and exit."""
     if DEBUG["on"]:
         traceback.print_exception(exc)
+    # One line, whatever the message holds (libxml2 and others embed newlines).
     if isinstance(exc, BriefpersError):
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_one_line(str(exc))}", err=True)
         sys.exit(int(exc.exit_code))
-    click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
+    message = _one_line(f"{type(exc).__name__}: {exc}")
+    click.echo(f"error: internal error: {message} (rerun with --debug)", err=True)
     sys.exit(int(ExitCode.INTERNAL))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 class Group(click.Group):
@@ -67,34 +73,126 @@ def main(debug: bool) -> None:
     show_default=True,
     help="Archival profile; pdfa-2a-ua1 embeds no source.",
 )
-def build(sources: tuple[Path, ...], out_dir: Path, theme: str | None, profile: str) -> None:
-    """Build SOURCES (files or folders of *.xml; default: input/) into PDFs."""
-    from briefpers.build.batch import build_all, find_sources
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes (default: all cores; with dask and no --scheduler: local workers).",
+)
+@click.option("--force", is_flag=True, help="Rebuild every letter, up to date or not.")
+@click.option(
+    "--validate",
+    "run_validate",
+    is_flag=True,
+    help="Validate the PDFs with veraPDF (one JVM) and record verdicts in the manifest.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the run's JSON report (per letter: status, error, durations) to FILE.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["process", "dask"]),
+    default="process",
+    show_default=True,
+    help="Local worker processes, or a dask.distributed cluster.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster).",
+)
+@click.option(
+    "--strict", is_flag=True, help="Lint first; any finding (warnings too) stops the build."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+)
+def build(
+    sources: tuple[Path, ...],
+    out_dir: Path,
+    theme: str | None,
+    profile: str,
+    jobs: int | None,
+    force: bool,
+    run_validate: bool,
+    report_path: Path | None,
+    executor: str,
+    scheduler: str | None,
+    strict: bool = False,
+    timeout: float | None = None,
+) -> None:
+    """Build SOURCES into PDFs, skipping letters that are up to date.
 
+    SOURCES are files, folders of *.xml, or @LIST files of paths (default:
+    input/). Content hashes in OUTPUT/manifest.json decide what is up to date.
+    """
+    from briefpers.build import progress
+    from briefpers.build.batch import Batch, Options, interrupt_on_sigterm, write_report
+    from briefpers.build.executors import make_executor
+    from briefpers.build.sources import find_sources
+
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
     found = find_sources(sources or (Path("input"),))
     if not found:
         click.echo("nothing to build: no *.xml sources found", err=True)
         sys.exit(int(ExitCode.USAGE))
-    failed = 0
-    results = build_all(found, out_dir, theme=theme, profile=profile)
-    for result in results:
-        if result.ok:
-            click.echo(f"built {result.output} ({result.pages} pages)")
-        else:
-            failed += 1
-            click.echo(f"error: {result.error}", err=True)
-    total = len(found)
-    click.echo(f"{total - failed} of {total} letters built")
-    if failed:
-        code = results_code(failed, total, last=result.error)
+    if strict:
+        from briefpers.lint import gate
+
+        gate(found, lambda line: click.echo(line, err=True))
+    if run_validate:
+        from briefpers.check.verapdf import find_verapdf
+
+        find_verapdf()  # a missing Java stops the run before any rendering
+    options = Options(out_dir, theme=theme, profile=profile, force=force, timeout=timeout)
+    batch = Batch(found, options)
+    batch.plan()
+    runner = make_executor(executor, jobs=jobs, scheduler=scheduler)
+
+    def echo(line: str, err: bool) -> None:
+        click.echo(line, err=err)
+
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        display: progress.Display = progress.RichProgress(Console(stderr=True))
+    else:
+        display = progress.PlainProgress(echo)
+    display.start(len(found), len(batch.tasks))
+    try:
+        with interrupt_on_sigterm():
+            for result in batch.run(runner):
+                display.advance(result)
+    finally:
+        display.close()
+    if run_validate:
+        for result in batch.validate():
+            click.echo(progress.verdict_line(result))
+
+    counts = batch.counts()
+    failed = [r for r in batch.results if not r.ok]
+    if any(r.exit_code == ExitCode.DEPENDENCY for r in failed):
+        code = ExitCode.DEPENDENCY  # not the letters' fault: say what is missing
+    elif failed:
+        code = ExitCode(failed[0].exit_code) if len(found) == 1 else ExitCode.SOME_FAILED
+    elif counts["noncompliant"]:
+        code = ExitCode.CHECK_FAILED
+    else:
+        code = ExitCode.OK
+    click.echo(progress.summary_line(counts, batch.seconds))
+    if report_path is not None:
+        write_report(
+            report_path,
+            batch.report(executor=runner.name, workers=runner.workers, exit_code=int(code)),
+        )
+    if code:
         sys.exit(int(code))
-
-
-def results_code(failed: int, total: int, last: BriefpersError | None) -> ExitCode:
-    """One letter: its own error's code. A batch: SOME_FAILED."""
-    if total == 1 and last is not None:
-        return last.exit_code
-    return ExitCode.SOME_FAILED
 
 
 @main.command()
@@ -186,6 +284,127 @@ def schema() -> None:
     from briefpers.source.load import schema_path
 
     click.echo(schema_path())
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the PNGs (<stem>-<page>.png).",
+)
+@click.option("--theme", help="Theme name or folder (default: the letter's, else rijk).")
+@click.option("--dpi", type=click.IntRange(10, 600), default=60, show_default=True)
+@click.option("--gray", is_flag=True, help="16 shades of grey (small files, for references).")
+def preview(
+    sources: tuple[Path, ...], out_dir: Path, theme: str | None, dpi: int, gray: bool
+) -> None:
+    """Write a PNG of every page of each letter (built in memory; needs pdftoppm)."""
+    from briefpers.build.files import write_atomic
+    from briefpers.preview import preview as make_preview
+    from briefpers.preview import stale_pages
+
+    for source in sources:
+        result = make_preview(source, theme=theme, dpi=dpi, gray=gray)
+        for name, png in zip(result.names(), result.pages, strict=True):
+            write_atomic(out_dir / name, png)
+        for old in stale_pages(out_dir, result):
+            old.unlink()
+        click.echo(f"wrote {len(result.pages)} pages of {source} to {out_dir}/{result.stem}-*.png")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def lint(sources: tuple[Path, ...], strict: bool) -> None:
+    """Check letter sources before publishing: placeholders, empty notes, dates, names.
+
+    Prints `file:line: error|warning: message`. Exit 0: clean, or only
+    warnings without --strict; 8: errors; 3: a source is unreadable or invalid.
+    """
+    from briefpers.lint import expand, lint_paths
+
+    files = expand(sources)
+    result = lint_paths(files, strict=strict)
+    for finding in result.findings:
+        click.echo(str(finding))
+    click.echo(f"{len(files)} files: {result.errors} errors, {result.warnings} warnings", err=True)
+    if result.exit_code:
+        sys.exit(int(result.exit_code))
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """Import an old letter into a letter source, to check and then build."""
+
+
+def _import_options(command):
+    """FILE, -o, --reissue-of and --original-date, shared by the importers."""
+    for option in reversed(
+        [
+            click.argument("file", type=click.Path(dir_okay=False, path_type=Path)),
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Where to write the letter source (default: stdout).",
+            ),
+            click.option(
+                "--reissue-of",
+                metavar="IDENT",
+                help="The identifier of the letter this one reissues (kept in the XMP).",
+            ),
+            click.option(
+                "--original-date",
+                type=click.DateTime(formats=["%Y-%m-%d"]),
+                help="The date of the letter reissued, YYYY-MM-DD (with --reissue-of).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _run_import(importer, file: Path, output: Path | None, reissue_of, original_date) -> None:
+    from briefpers.build.files import write_atomic
+
+    if bool(reissue_of) != bool(original_date):
+        raise click.UsageError("--reissue-of and --original-date go together")
+    reissue = (reissue_of, original_date.date()) if reissue_of else None
+    result = importer(file, reissue=reissue)
+    for line in result.warnings:
+        click.echo(line, err=True)
+    if output is None:
+        sys.stdout.buffer.write(result.xml)
+    else:
+        write_atomic(output, result.xml)
+        click.echo(
+            f"wrote {output}: check its {result.remarks} 'briefpers-import' comments, "
+            f"then run: briefpers lint {output}",
+            err=True,
+        )
+
+
+@import_group.command("text")
+@_import_options
+def import_text(file: Path, output: Path | None, reissue_of, original_date) -> None:
+    """Import FILE, a letter's text as pdftotext writes it (UTF-8)."""
+    from briefpers.importers.text import import_text_file
+
+    _run_import(import_text_file, file, output, reissue_of, original_date)
+
+
+@import_group.command("opxml")
+@_import_options
+def import_opxml(file: Path, output: Path | None, reissue_of, original_date) -> None:
+    """Import FILE, the official publication XML of a parliamentary letter."""
+    from briefpers.importers.opxml import import_opxml_file
+
+    _run_import(import_opxml_file, file, output, reissue_of, original_date)
 
 
 if __name__ == "__main__":

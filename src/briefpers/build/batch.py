@@ -1,59 +1,291 @@
-"""Build many letters: find sources, build each, write outputs atomically."""
+"""Build many letters: plan (what is stale), run (an executor), record (manifest).
+
+`Batch` decides from content hashes which letters are up to date, hands the
+rest to an executor, merges each finished letter into `output/manifest.json`
+as it goes (at most a second behind, so a killed run keeps what it finished),
+optionally validates the new PDFs with veraPDF in one call, and writes the
+run's JSON report. It yields results; the CLI prints them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import contextlib
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from briefpers.build.files import write_atomic
-from briefpers.errors import BriefpersError, SourceError
-from briefpers.pipeline import build_letter
+from briefpers import __version__
+from briefpers.build import manifest
+from briefpers.build.executors import Executor
+from briefpers.build.files import clean_stale_parts, sha256_file, write_atomic
+from briefpers.build.fingerprint import Fingerprints, source_date_epoch
+from briefpers.build.sources import check_outputs_unique, display, output_for
+from briefpers.build.worker import Outcome, Task
+from briefpers.themes import load_theme
+
+FLUSH_EVERY = 1.0  # seconds between manifest merges while letters finish
+
+
+@dataclass
+class Options:
+    """How to build; the CLI fills it from its options."""
+
+    out_dir: Path
+    theme: str | None = None
+    profile: str = "pdfa-3a-ua1"
+    force: bool = False
+    timeout: float | None = None  # seconds per letter; see worker.Task
 
 
 @dataclass
 class Result:
-    source: Path
-    output: Path
-    error: BriefpersError | None = None
+    """One letter of the run, for the progress display and the report."""
+
+    source: str
+    output: str
+    status: str  # "built", "skipped" (up to date) or "failed"
+    reason: str | None = None  # why it was (re)built
+    error: str | None = None  # one line: `file:line:col: message`
+    exit_code: int = 0
+    seconds: float = 0.0
     pages: int | None = None
+    worker: str | None = None
+    peak_rss_kb: int | None = None  # the worker's peak RSS after this letter
+    rss_kb: int | None = None
+    finished: float | None = None  # seconds from the start of the build to its result
+    verapdf: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.status != "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-def find_sources(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders to their `*.xml` files (sorted); keep files as given."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.glob("*.xml") if p.is_file()))
-        elif path.exists():
-            found.append(path)
-        else:
-            raise SourceError("no such file or folder", path=path)
-    return found
+@dataclass
+class Batch:
+    """One run of `briefpers build` over a list of sources."""
 
+    sources: Sequence[Path]
+    options: Options
+    results: list[Result] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    check_seconds: float = 0.0
+    run_seconds: float = 0.0
+    validate_seconds: float = 0.0
+    _fingerprints: Fingerprints = field(default_factory=Fingerprints)
+    _entries: dict[str, manifest.Entry] = field(default_factory=dict)
+    _reasons: dict[str, str] = field(default_factory=dict)
 
-def output_for(source: Path, out_dir: Path) -> Path:
-    return out_dir / f"{source.stem}.pdf"
+    def plan(self) -> None:
+        """Sort sources into up to date (results) and stale (tasks)."""
+        start = time.perf_counter()
+        out_dir = self.options.out_dir
+        check_outputs_unique(list(self.sources), out_dir)
+        theme = _normalise_theme(self.options.theme)
+        if theme is not None:
+            load_theme(theme)  # a wrong --theme stops here, not once per letter
+        # Hash the usual theme before any letter is built: the hash recorded
+        # for a PDF must describe the theme as it was when the build began.
+        self._fingerprints.theme_hash_for(theme)
+        self._entries = manifest.read(out_dir)
+        epoch = source_date_epoch()
+        for source in self.sources:
+            output = output_for(source, out_dir)
+            reason = "forced" if self.options.force else None
+            if reason is None:
+                reason = self._fingerprints.stale_reason(
+                    self._entries.get(output.name),
+                    source,
+                    output,
+                    theme_option=theme,
+                    profile=self.options.profile,
+                )
+            if reason is None:
+                entry = self._entries[output.name]
+                self.results.append(
+                    Result(
+                        display(source),
+                        display(output),
+                        "skipped",
+                        pages=entry.get("pages"),
+                        verapdf=entry.get("verapdf"),
+                    )
+                )
+                continue
+            self.tasks.append(
+                Task(
+                    source=os.path.abspath(source),
+                    output=os.path.abspath(output),
+                    theme=theme,
+                    profile=self.options.profile,
+                    name=display(source),
+                    source_date_epoch=epoch,
+                    timeout=self.options.timeout,
+                )
+            )
+            self._reasons[self.tasks[-1].source] = reason
+        self.check_seconds = time.perf_counter() - start
 
-
-def build_all(
-    sources: Iterable[Path],
-    out_dir: Path,
-    *,
-    theme: str | None = None,
-    profile: str | None = None,
-) -> Iterator[Result]:
-    """Build each source; a failure is reported in its Result, the rest go on."""
-    for source in sources:
-        output = output_for(source, out_dir)
+    def run(self, executor: Executor) -> Iterator[Result]:
+        """Build the stale letters; yield each result as it finishes."""
+        start = time.perf_counter()
+        out_dir = self.options.out_dir
+        if self.tasks:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            clean_stale_parts(out_dir)
+        pending: dict[str, manifest.Entry | None] = {}
+        flushed = time.monotonic()
         try:
-            built = build_letter(source, theme=theme, profile=profile)
-        except BriefpersError as exc:
-            yield Result(source, output, error=exc)
-            continue
-        write_atomic(output, built.pdf)
-        yield Result(source, output, pages=built.pages)
+            for outcome in executor.run(self.tasks):
+                result = self._result(outcome, self._reasons.get(outcome.source))
+                result.finished = round(time.perf_counter() - start, 3)
+                self.results.append(result)
+                if outcome.ok:
+                    pending[Path(outcome.output).name] = self._entry(outcome)
+                if pending and time.monotonic() - flushed >= FLUSH_EVERY:
+                    manifest.update(out_dir, pending)
+                    pending, flushed = {}, time.monotonic()
+                yield result
+        finally:
+            # Also on Ctrl-C: what finished is recorded, so a rerun skips it.
+            for outcome in getattr(executor, "unreported", ()):
+                self.results.append(self._result(outcome, self._reasons.get(outcome.source)))
+                if outcome.ok:
+                    pending[Path(outcome.output).name] = self._entry(outcome)
+            if pending:
+                manifest.update(out_dir, pending)
+            self.run_seconds = time.perf_counter() - start
+
+    @property
+    def seconds(self) -> float:
+        """The run's time: up-to-date checks, building and validating."""
+        return self.check_seconds + self.run_seconds + self.validate_seconds
+
+    def _result(self, outcome: Outcome, reason: str | None) -> Result:
+        return Result(
+            display(Path(outcome.source)),
+            display(Path(outcome.output)),
+            "built" if outcome.ok else "failed",
+            reason=reason,
+            error=outcome.error,
+            exit_code=outcome.exit_code,
+            seconds=round(outcome.seconds, 4),
+            pages=outcome.pages,
+            worker=outcome.worker or None,
+            peak_rss_kb=outcome.peak_rss_kb,
+            rss_kb=outcome.rss_kb,
+        )
+
+    def _entry(self, outcome: Outcome) -> manifest.Entry:
+        return {
+            "source": display(Path(outcome.source)),
+            "source_sha256": outcome.source_sha256,
+            "output_sha256": outcome.output_sha256,
+            "pages": outcome.pages,
+            "profile": self.options.profile,
+            "theme": outcome.theme,
+            "theme_request": outcome.theme_request,
+            "theme_option": _normalise_theme(self.options.theme),
+            "theme_sha256": self._fingerprints.theme_hash(outcome.theme_dirs),
+            "assets": outcome.assets,
+            "briefpers_version": outcome.version,
+            "source_date_epoch": source_date_epoch(),
+        }
+
+    def to_validate(self) -> list[Result]:
+        """Built letters, and up-to-date ones that have no verdict yet."""
+        return [r for r in self.results if r.ok and (r.status == "built" or r.verapdf is None)]
+
+    def validate(self) -> list[Result]:
+        """Run veraPDF once over the letters to validate; record the verdicts."""
+        from briefpers.check.verapdf import VERAPDF_VERSION, validate
+
+        todo = self.to_validate()
+        if not todo:
+            return []
+        start = time.perf_counter()
+        paths = [Path(r.output) for r in todo]
+        digests = [sha256_file(p) for p in paths]  # what veraPDF is about to see
+        verdicts = validate(paths)
+        recorded = {}
+        for result, path, digest, verdict in zip(todo, paths, digests, verdicts, strict=True):
+            failed = sorted({rule.rule_id for f in verdict.flavours for rule in f.failed_rules})
+            result.verapdf = {
+                "compliant": verdict.compliant,
+                "failed_rules": sum(f.failed_rule_count for f in verdict.flavours),
+                "failed_rule_ids": failed,
+                "flavours": sorted(f.flavour for f in verdict.flavours),
+                "error": verdict.error,
+                "validator": f"veraPDF {VERAPDF_VERSION}",
+            }
+            if digest is not None:
+                recorded[path.name] = (digest, result.verapdf)
+        manifest.record_verdicts(self.options.out_dir, recorded)
+        self.validate_seconds = time.perf_counter() - start
+        return todo
+
+    def counts(self) -> dict[str, int]:
+        counts = {"letters": len(self.sources), "built": 0, "skipped": 0, "failed": 0}
+        for result in self.results:
+            counts[result.status] += 1
+        verdicts = [r.verapdf for r in self.results if r.verapdf is not None]
+        counts["validated"] = len(verdicts)
+        counts["noncompliant"] = sum(not v["compliant"] for v in verdicts)
+        return counts
+
+    def report(self, *, executor: str, workers: int, exit_code: int) -> dict[str, Any]:
+        """The run as JSON-friendly data (for `--report`)."""
+        return {
+            "briefpers_version": __version__,
+            "output": display(self.options.out_dir),
+            "profile": self.options.profile,
+            "theme": self.options.theme,
+            "force": self.options.force,
+            "executor": executor,
+            "workers": workers,
+            "letters": [r.to_dict() for r in sorted(self.results, key=lambda r: r.source)],
+            "totals": {
+                **self.counts(),
+                "check_seconds": round(self.check_seconds, 4),
+                "build_seconds": round(self.run_seconds, 4),
+                "validate_seconds": round(self.validate_seconds, 4),
+                "seconds": round(self.seconds, 4),
+            },
+            "exit_code": exit_code,
+        }
+
+
+@contextlib.contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """Stop on SIGTERM (a cancelled CI job) as on Ctrl-C: record what finished."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    write_atomic(path, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
+
+
+def _normalise_theme(theme: str | None) -> str | None:
+    """A theme folder becomes absolute (workers may run elsewhere); a name stays."""
+    if theme and os.sep in theme:
+        return os.path.abspath(theme)
+    return theme

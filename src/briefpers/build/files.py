@@ -1,16 +1,32 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half."""
+"""Atomic file writes: a reader sees the old file or the new one, never half.
+
+A temporary file is named `.<name>.<host>-<pid>.<random>.part`, so that a run
+can tell the leftovers of a killed writer from the files a live one is
+writing (another build into the same folder, possibly on another machine).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import socket
 import tempfile
+import time
 from pathlib import Path
+
+PART_SUFFIX = ".part"
+STALE_AFTER = 3600.0  # seconds: a .part of another host is certainly abandoned by then
+
+
+def _host() -> str:
+    return socket.gethostname().replace(".", "_").replace("-", "_") or "host"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, fsync, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    prefix = f".{path.name}.{_host()}-{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=PART_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -21,3 +37,79 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    # The rename is durable only once the folder's entry is on disk.
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # not supported everywhere (some network file systems)
+    finally:
+        os.close(fd)
+
+
+def clean_stale_parts(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Remove `.part` files whose writer is gone; return what was removed.
+
+    A `.part` from this host whose process no longer runs is removed at once;
+    any other `.part` only when it is older than STALE_AFTER.
+    """
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    host = _host()
+    removed = []
+    for part in folder.glob(f".*{PART_SUFFIX}"):
+        try:
+            age = now - part.stat().st_mtime
+        except FileNotFoundError:
+            continue  # its writer just renamed it
+        owner = _owner(part.name)
+        dead = owner is not None and owner[0] == host and not _alive(owner[1])
+        if dead or age > STALE_AFTER:
+            part.unlink(missing_ok=True)
+            removed.append(part)
+    return removed
+
+
+def _owner(name: str) -> tuple[str, int] | None:
+    """`.x.pdf.myhost-123.abc.part` → ("myhost", 123)."""
+    parts = name.split(".")
+    if len(parts) < 4:
+        return None
+    host, _, pid = parts[-3].rpartition("-")
+    return (host, int(pid)) if host and pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    # A killed worker can linger as a zombie until its new parent reaps it.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] not in (["Z"], ["X"])
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str | None:
+    """The file's sha256, or None if it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None

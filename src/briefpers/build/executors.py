@@ -1,0 +1,199 @@
+"""Where letters are built: this process, a local process pool, or a Dask cluster.
+
+Every executor takes Tasks and yields an Outcome per task as it finishes
+(in completion order). Workers write the PDFs; the caller writes the manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from typing import Protocol
+
+from briefpers import __version__
+from briefpers.build.worker import Outcome, Task, build_one, init_worker, reset_caches
+from briefpers.errors import DependencyError, ExitCode
+
+CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
+
+
+class Executor(Protocol):
+    name: str
+    workers: int
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]: ...
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    count = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if count is not None:
+        return count() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _lost(task: Task, why: str) -> Outcome:
+    return Outcome(
+        task.source,
+        task.output,
+        error=f"{task.name or task.source}: {why}",
+        exit_code=int(ExitCode.INTERNAL),
+    )
+
+
+class LocalExecutor:
+    """Worker processes on this machine (in-process for one job or one letter)."""
+
+    name = "process"
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.workers = max(1, jobs or default_jobs())
+        self.unreported: list[Outcome] = []  # finished while the run was stopping
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+        if not tasks:
+            return
+        if self.workers == 1 or len(tasks) == 1:
+            # A pool costs a process start and a second WeasyPrint import.
+            init_worker(ignore_sigint=False)
+            for task in tasks:
+                yield build_one(task)
+            return
+        yield from self._pool(tasks)
+
+    def _pool(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+        # forkserver, not fork: the parent runs threads (the progress bar),
+        # and forking a threaded process can copy a held lock into the child.
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, len(tasks)),
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=init_worker,
+            initargs=(True, os.getpid()),
+        )
+        futures: dict[Future[Outcome], Task] = {}
+        reported: set[Future[Outcome]] = set()
+        try:
+            futures = {pool.submit(build_one, task): task for task in tasks}
+            for future in as_completed(futures):
+                reported.add(future)
+                try:
+                    yield future.result()
+                except Exception as exc:  # BrokenProcessPool: a worker was killed
+                    yield _lost(futures[future], f"worker process died ({type(exc).__name__})")
+        finally:
+            # On Ctrl-C or an early stop, do not wait for letters not yet begun,
+            # but keep those that were running: their PDFs are written.
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.unreported = [
+                future.result()
+                for future in futures
+                if future not in reported
+                and future.done()
+                and not future.cancelled()
+                and future.exception() is None
+            ]
+
+
+class DaskExecutor:
+    """A dask.distributed cluster: the scheduler at `address`, or a local one.
+
+    Tasks carry absolute paths: sources, themes and the output folder must be
+    visible under the same paths on every worker (a shared file system).
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, jobs: int | None = None) -> None:
+        self.address = address
+        self.jobs = jobs
+        self.workers = 0
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+        if not tasks:
+            return
+        distributed = _distributed()
+        cluster = None
+        if self.address is None:
+            cluster = distributed.LocalCluster(
+                n_workers=self.jobs or default_jobs(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+        try:
+            client = self._connect(distributed, cluster)
+        except BaseException:
+            if cluster is not None:
+                cluster.close()
+            raise
+        futures = []
+        try:
+            self._prepare(client)
+            futures = client.map(build_one, list(tasks), pure=False)
+            index = {future.key: task for future, task in zip(futures, tasks, strict=True)}
+            for future in distributed.as_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:  # e.g. KilledWorker after retries
+                    why = f"Dask task failed ({type(exc).__name__}: {exc})"
+                    yield _lost(index[future.key], why)
+        finally:
+            if futures:
+                client.cancel(futures)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+    def _connect(self, distributed, cluster):
+        target = cluster if cluster is not None else self.address
+        try:
+            return distributed.Client(target, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise DependencyError(
+                f"cannot reach the Dask scheduler at {self.address}: {exc}"
+            ) from None
+
+    def _prepare(self, client) -> None:
+        """Check that workers run our version; warm them; drop stale theme caches."""
+        versions = client.run(_worker_version)
+        if not versions:
+            raise DependencyError(f"the Dask cluster at {self.address} has no workers")
+        self.workers = len(versions)
+        wrong = {w: v for w, v in versions.items() if v != __version__}
+        if wrong:
+            worker, version = next(iter(wrong.items()))
+            raise DependencyError(
+                f"Dask worker {worker} runs briefpers {version}, this client {__version__}: "
+                f"install the same version everywhere"
+            )
+        client.run(init_worker, False)
+        client.run(reset_caches)
+
+
+def _worker_version() -> str:
+    import briefpers
+
+    return briefpers.__version__
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise DependencyError(
+            "--executor dask needs dask.distributed: pip install 'briefpers[dask]'"
+        ) from None
+    return distributed
+
+
+def make_executor(name: str, *, jobs: int | None, scheduler: str | None) -> Executor:
+    if name == "dask":
+        return DaskExecutor(scheduler, jobs)
+    return LocalExecutor(jobs)

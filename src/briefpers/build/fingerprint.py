@@ -1,0 +1,129 @@
+"""Content hashes that decide whether a letter must be rebuilt.
+
+A PDF is up to date when everything its bytes depend on is unchanged: the
+source bytes, the files it references (images in the letter's folder), the
+theme (its folder, the shared templates and fonts), the profile, the
+briefpers version and SOURCE_DATE_EPOCH. Hashes, not mtimes: a fresh
+checkout or a copied folder must not rebuild everything, and an edit that
+keeps the mtime must not be missed. Themes are hashed once per run.
+
+This module does not import the pipeline (nor WeasyPrint): a no-op rebuild
+of a thousand letters must stay cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from briefpers import __version__
+from briefpers.build.files import sha256_file
+from briefpers.build.sources import display
+from briefpers.errors import BriefpersError
+from briefpers.themes import Theme, load_theme
+
+
+def theme_dirs(theme: Theme) -> list[str]:
+    """The folders and files that make up a theme's look, in a stable order.
+
+    The theme folder, the shared templates and fonts, files configured from
+    outside the folder (licensed logo or fonts) and the user configuration
+    laid over theme.toml (its sender defaults and labels show in the PDF).
+    """
+    paths = [
+        theme.root,
+        *theme.template_dirs,
+        *theme.asset_roots,
+        *getattr(theme, "asset_files", ()),
+        *([theme.config] if getattr(theme, "config", None) else []),
+    ]
+    unique = dict.fromkeys(str(Path(p).resolve()) for p in paths)
+    return list(unique)
+
+
+def hash_dirs(paths: Iterable[str]) -> str:
+    """One sha256 over every file (path relative to its folder, and content)."""
+    digest = hashlib.sha256()
+    for index, name in enumerate(paths):
+        root = Path(name)
+        if root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.is_file() and not _hidden(p, root))
+        else:
+            files = [root]  # a single file (or a missing one: hashed as None)
+        for path in files:
+            rel = path.relative_to(root).as_posix()
+            digest.update(f"{index}\0{rel}\0{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    # Editor backups and caches (.DS_Store, __pycache__) are no part of a theme.
+    parts = path.relative_to(root).parts
+    return any(part.startswith(".") or part == "__pycache__" for part in parts)
+
+
+def source_date_epoch() -> str | None:
+    return os.environ.get("SOURCE_DATE_EPOCH") or None
+
+
+class Fingerprints:
+    """Per-run caches of theme hashes (a theme is hashed once, not per letter)."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[tuple[str, ...], str] = {}
+        self._requests: dict[str | None, str | None] = {}
+
+    def theme_hash(self, dirs: Iterable[str]) -> str:
+        key = tuple(dirs)
+        if key not in self._dirs:
+            self._dirs[key] = hash_dirs(key)
+        return self._dirs[key]
+
+    def theme_hash_for(self, request: str | None) -> str | None:
+        """The hash of the theme a name or folder resolves to now (None: none)."""
+        if request not in self._requests:
+            try:
+                theme = load_theme(request)
+            except BriefpersError:
+                self._requests[request] = None
+            else:
+                self._requests[request] = self.theme_hash(theme_dirs(theme))
+        return self._requests[request]
+
+    def stale_reason(
+        self,
+        entry: dict[str, Any] | None,
+        source: Path,
+        output: Path,
+        *,
+        theme_option: str | None,
+        profile: str,
+    ) -> str | None:
+        """Why `output` must be rebuilt from `source`, or None if it is up to date."""
+        if entry is None:
+            return "not built before"
+        if entry.get("source") != display(source):
+            return "source path changed"
+        if entry.get("source_sha256") != sha256_file(source):
+            return "source changed"
+        checks = (
+            ("profile", profile, "profile changed"),
+            ("briefpers_version", __version__, "briefpers version changed"),
+            ("theme_option", theme_option, "theme option changed"),
+            ("source_date_epoch", source_date_epoch(), "SOURCE_DATE_EPOCH changed"),
+        )
+        for key, value, reason in checks:
+            if entry.get(key) != value:
+                return reason
+        if entry.get("theme_sha256") != self.theme_hash_for(entry.get("theme_request")):
+            return "theme changed"
+        folder = source.parent
+        for name, digest in (entry.get("assets") or {}).items():
+            if sha256_file(folder / name) != digest:
+                return f"{name} changed"
+        if entry.get("output_sha256") != sha256_file(output):
+            return "output missing or changed"
+        return None

@@ -1,0 +1,231 @@
+"""What runs in a worker process (local pool or Dask): build one letter, write it.
+
+Workers write their PDF themselves (atomically) and return only facts
+(hashes, pages, timings): a PDF never travels between processes, and on a
+cluster the output folder is a path every worker shares.
+
+Errors never escape as exceptions: a BriefpersError does not survive pickling
+with its location, and one bad letter must not break the pool. Each becomes
+the one-line message and exit code the CLI reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from briefpers import __version__
+from briefpers.build.files import sha256_bytes, sha256_file, write_atomic
+from briefpers.errors import (
+    BriefpersError,
+    DependencyError,
+    ExitCode,
+    SourceError,
+    TimeLimitError,
+)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One letter to build; paths absolute, so that any worker can follow them."""
+
+    source: str
+    output: str
+    theme: str | None
+    profile: str
+    name: str = ""  # the source as the user named it, for messages
+    # The client's SOURCE_DATE_EPOCH, not the worker's: a cluster's workers
+    # must build the bytes the client would.
+    source_date_epoch: str | None = None
+    # Seconds per letter (None: BRIEFPERS_TIMEOUT or 300; 0: no limit).
+    timeout: float | None = None
+
+
+@dataclass
+class Outcome:
+    """What a worker reports back about one Task."""
+
+    source: str
+    output: str
+    ok: bool = False
+    error: str | None = None
+    exit_code: int = 0
+    pages: int | None = None
+    source_sha256: str | None = None
+    output_sha256: str | None = None
+    theme: str | None = None
+    theme_request: str | None = None
+    theme_dirs: list[str] = field(default_factory=list)
+    assets: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    version: str = __version__
+    worker: str = ""  # host:pid
+    peak_rss_kb: int | None = None  # the worker's VmHWM after this letter
+    rss_kb: int | None = None  # the worker's VmRSS after this letter
+
+
+EPOCH = "SOURCE_DATE_EPOCH"
+_state: dict[str, object] = {}
+# WeasyPrint's font configuration and caches are shared per process; a Dask
+# worker with several threads must not render two letters at once with them.
+_lock = threading.RLock()  # reentrant: a build may reset the caches it holds
+
+
+def init_worker(ignore_sigint: bool = True, parent: int | None = None) -> None:
+    """Import WeasyPrint and the pipeline once per process (the pool initializer).
+
+    With `parent`, the worker exits when that process is gone: a build killed
+    with `kill -9` must not leave its workers waiting for work forever.
+    """
+    if ignore_sigint:
+        # Ctrl-C goes to the whole process group: let the parent decide.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+    _state.pop("import_error", None)
+    try:
+        import weasyprint  # noqa: F401 - half a second, paid once here
+
+        import briefpers.pipeline  # noqa: F401
+    except (ImportError, OSError) as exc:
+        # e.g. Pango missing: every letter reports it, with code 7.
+        _state["import_error"] = f"WeasyPrint cannot be loaded: {exc}"
+
+
+def _watch(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            # An unfinished PDF stays a .part file, which the next run removes.
+            os._exit(1)
+        except PermissionError:
+            pass
+
+
+def reset_caches() -> None:
+    """Forget parsed themes, CSS and fonts: a long-lived (Dask) worker must see edits."""
+    from briefpers import themes, typeset
+
+    cached = ("load_theme", "_load_theme")
+    with _lock:
+        for function in [
+            *(getattr(themes, name, None) for name in cached),
+            typeset.stylesheet,
+            typeset.font_config,
+        ]:
+            clear = getattr(function, "cache_clear", None)
+            if clear is not None:
+                clear()
+
+
+def build_one(task: Task) -> Outcome:
+    """Build one letter into its output file; never raises."""
+    start = time.perf_counter()
+    outcome = Outcome(task.source, task.output, worker=_worker_id())
+    try:
+        with _lock:
+            _build(task, outcome)
+        outcome.ok = True
+    except BriefpersError as exc:
+        if exc.path is None or exc.path == task.source:
+            # Name the letter as the user wrote it: in a batch, an error that
+            # names no file (or an absolute path nobody typed) is no help.
+            exc.path = task.name or task.source
+        outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
+    except Exception as exc:  # a bug: report it for this letter, build the rest
+        outcome.error = f"{task.name or task.source}: internal error: {type(exc).__name__}: {exc}"
+        outcome.exit_code = int(ExitCode.INTERNAL)
+    outcome.seconds = time.perf_counter() - start
+    outcome.peak_rss_kb, outcome.rss_kb = _memory()
+    return outcome
+
+
+def _build(task: Task, outcome: Outcome) -> None:
+    if "import_error" in _state:
+        raise DependencyError(str(_state["import_error"]))
+    from briefpers.pipeline import build_letter
+    from briefpers.source.load import read_source
+
+    source = Path(task.source)
+    try:
+        data = read_source(source)  # never more than the size limit
+    except FileNotFoundError:
+        raise SourceError("no such file", path=source) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror}", path=source) from None
+    with _epoch(task.source_date_epoch):
+        try:
+            built = build_letter(
+                source, theme=task.theme, profile=task.profile, data=data, timeout=task.timeout
+            )
+        except TimeLimitError:
+            reset_caches()  # the shared font and CSS caches may be half-built
+            raise
+    write_atomic(Path(task.output), built.pdf)
+
+    from briefpers.build.fingerprint import theme_dirs
+
+    letter = built.letter
+    outcome.pages = built.pages
+    outcome.source_sha256 = sha256_bytes(data)
+    outcome.output_sha256 = sha256_bytes(built.pdf)
+    outcome.theme = built.theme.name
+    outcome.theme_request = task.theme or letter.theme
+    outcome.theme_dirs = theme_dirs(built.theme)
+    outcome.assets = _assets(letter)
+
+
+@contextlib.contextmanager
+def _epoch(value: str | None) -> Iterator[None]:
+    saved = os.environ.get(EPOCH)
+    _set_env(EPOCH, value)
+    try:
+        yield
+    finally:
+        _set_env(EPOCH, saved)
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _assets(letter) -> dict[str, str]:
+    """Files the source references (figures, signatures): their hashes."""
+    root = letter.body.getroottree()
+    found = {}
+    for src in sorted(set(root.xpath("//@src"))):
+        digest = sha256_file(letter.path.parent / src)
+        if digest is not None:
+            found[str(src)] = digest
+    return found
+
+
+def _worker_id() -> str:
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _memory() -> tuple[int | None, int | None]:
+    """VmHWM and VmRSS in kB from /proc (None where there is no /proc)."""
+    values: dict[str, int] = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(("VmHWM:", "VmRSS:")):
+                    key, value = line.split(":", 1)
+                    values[key] = int(value.split()[0])
+    except (OSError, ValueError):
+        return None, None
+    return values.get("VmHWM"), values.get("VmRSS")

@@ -1,0 +1,76 @@
+"""kill -9 in the middle of a batch, then a rerun: every PDF complete, manifest true."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from briefpers.build import manifest
+from briefpers.build.files import sha256_file
+from briefpers.check.preflight import preflight
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "input" / "water-quality-2023.xml"
+BRIEFPERS = [sys.executable, "-m", "briefpers.cli"]
+
+pytestmark = pytest.mark.slow
+
+
+def make_letters(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = BASE.read_text(encoding="utf-8")
+    for i in range(count):
+        (folder / f"letter-{i:02d}.xml").write_text(
+            text.replace("Progress report", f"Progress report {i}"), "utf-8"
+        )
+
+
+def test_kill_9_then_resume(tmp_path):
+    make_letters(tmp_path / "in", 12)
+    out = tmp_path / "out"
+    argv = [*BRIEFPERS, "build", "in", "-o", "out", "--jobs", "2"]
+    # A session of its own, so that the kill reaches the workers as well.
+    proc = subprocess.Popen(
+        argv,
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob("*.pdf")):
+            assert proc.poll() is None, "the build ended before the kill"
+            assert time.monotonic() < deadline, "no output within 60 s"
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert len(list(out.glob("*.pdf"))) < 12, "killed too late to test anything"
+
+    rerun = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+
+    pdfs = sorted(out.glob("*.pdf"))
+    assert [p.stem for p in pdfs] == [f"letter-{i:02d}" for i in range(12)]
+    for pdf in pdfs:
+        report = preflight(pdf)
+        assert report.ok, (pdf.name, report.problems)
+    entries = manifest.read(out)
+    assert sorted(entries) == [p.name for p in pdfs]
+    for pdf in pdfs:
+        entry = entries[pdf.name]
+        assert entry["output_sha256"] == sha256_file(pdf)
+        assert entry["source_sha256"] == sha256_file(tmp_path / entry["source"])
+    assert not list(out.glob(".*.part")), "a dead writer's .part was left behind"
+
+    again = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0
+    assert "all 12 letters up to date" in again.stdout
