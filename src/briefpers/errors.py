@@ -65,6 +65,12 @@ class SourceError(BriefpersError):
     exit_code = ExitCode.INVALID_SOURCE
 
 
+class ConfigError(BriefpersError):
+    """A setting (an environment variable, a configuration value) is unusable."""
+
+    exit_code = ExitCode.USAGE
+
+
 class AssetError(BriefpersError):
     """A referenced image, font or theme file is missing or outside the sandbox."""
 
@@ -79,6 +85,10 @@ class RenderError(BriefpersError):
     """Typesetting or archival finishing failed."""
 
     exit_code = ExitCode.RENDER
+
+
+class TimeLimitError(RenderError):
+    """Building one letter took longer than its time limit."""
 
 
 class CheckError(BriefpersError):

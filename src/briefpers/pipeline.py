@@ -7,6 +7,7 @@ from pathlib import Path
 
 from briefpers.archive.finish import DEFAULT_PROFILE, PROFILES, finish
 from briefpers.errors import BriefpersError
+from briefpers.limits import Limits, deadline
 from briefpers.render.html import render_html
 from briefpers.source.load import load
 from briefpers.source.model import Letter
@@ -35,9 +36,24 @@ def build_letter(
     theme: str | None = None,
     profile: str | None = None,
     data: bytes | None = None,
+    timeout: float | None = None,
 ) -> Built:
-    """Build one letter source into archival PDF bytes."""
-    letter = load(source, data)
+    """Build one letter source into archival PDF bytes.
+
+    `timeout` bounds the whole build in seconds (None: BRIEFPERS_TIMEOUT, else
+    300; 0: no limit); past it, TimeLimitError. See `briefpers.limits.deadline`
+    for where that works (any thread; SIGALRM in the main thread).
+    """
+    limits = Limits.from_env()
+    seconds = limits.timeout if timeout is None else timeout
+    with deadline(seconds, path=source):
+        return _build(source, theme, profile, data, limits)
+
+
+def _build(
+    source: Path | str, theme: str | None, profile: str | None, data: bytes | None, limits: Limits
+) -> Built:
+    letter = load(source, data, limits)
     the_theme = load_theme(theme or letter.theme)
     prof = resolve_profile(profile)
     html = render_html(letter, the_theme)

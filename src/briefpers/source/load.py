@@ -1,12 +1,19 @@
 """Read a letter source safely, validate it against the schema, build the model.
 
 Safety first: no DTDs (so no entity expansion and no external entities), no
-network, a size limit. Every error names file, line and column.
+network, and size limits (`briefpers.limits`) checked before anything is
+rendered. Encodings are read as declared (UTF-8, UTF-16 with a byte order
+mark, ISO-8859-1, …); an unknown or contradicted declaration and bytes that
+are not valid in the encoding are errors. Every error names file, line and
+column as far as they are known.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import itertools
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -14,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from briefpers.errors import SourceError
+from briefpers.limits import Limits, env_name
 from briefpers.source.model import (
     XML_LANG,
     Letter,
@@ -23,7 +31,25 @@ from briefpers.source.model import (
     Signatory,
 )
 
-MAX_SOURCE_BYTES = 10 * 1024 * 1024  # a letter is kilobytes; this is generous
+# Kept for callers that read it; the limit in force is Limits.from_env().
+MAX_SOURCE_BYTES = Limits.max_source_bytes
+LIBXML_MAX_DEPTH = 256  # libxml2's own limit without huge_tree
+# Inline elements continue a word across their boundaries; every other
+# element (blocks, notes, line breaks) separates words.
+INLINE = frozenset({"em", "strong", "sup", "sub", "span", "a"})
+XML_SPACE = " \t\r\n"
+BOMS = (  # (mark, family, codec); longest first: UTF-32 LE starts like UTF-16 LE
+    (codecs.BOM_UTF32_LE, "UTF-32", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "UTF-32", "utf-32-be"),
+    (codecs.BOM_UTF8, "UTF-8", "utf-8"),
+    (codecs.BOM_UTF16_LE, "UTF-16", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "UTF-16", "utf-16-be"),
+)
+DECLARED = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+# White space, processing instructions and comments, then a DOCTYPE. One
+# character per repetition, so a failing match cannot backtrack exponentially.
+PROLOG_DOCTYPE = re.compile(r"(?:\s|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE", re.DOTALL)
+LIBXML_POSITION = re.compile(r",? line \d+, column \d+$")
 
 
 def _parser() -> etree.XMLParser:
@@ -51,40 +77,180 @@ def schema_path() -> Path:
     return Path(str(resources.files("briefpers.source") / "schema" / "letter.xsd"))
 
 
-def parse(data: bytes, path: Path | str) -> etree._ElementTree:
-    """Parse bytes into a tree, refusing DTDs and anything oversized."""
-    if len(data) > MAX_SOURCE_BYTES:
+def parse(data: bytes, path: Path | str, limits: Limits | None = None) -> etree._ElementTree:
+    """Parse any XML safely: no DTD, no entities, no network, at most max_source_bytes.
+
+    The letter's own limits (elements, depth, notes, words) are checked by
+    `validate`, so importers can parse other formats with this.
+    """
+    limits = limits or Limits.from_env()
+    if len(data) > limits.max_source_bytes:
         raise SourceError(
-            f"source is {len(data)} bytes, more than the limit of {MAX_SOURCE_BYTES}",
+            f"source of more than {limits.max_source_bytes:,} bytes is too large "
+            f"(limit {env_name('max_source_bytes')}={limits.max_source_bytes})",
             path=path,
         )
+    _check_byte_order_mark(data, path)
+    if _starts_with_doctype(data):
+        # Refused before libxml2 reads the DTD at all (it would stop a
+        # billion-laughs DTD itself, with a less helpful message).
+        _refuse_doctype(data, path)
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
         raise SourceError(
-            f"not well-formed XML: {_clean(exc.msg)}", path=path, line=line, column=column
+            _syntax_message(exc.msg, limits), path=path, line=line, column=column
         ) from None
-    except ValueError as exc:  # e.g. an unknown encoding declaration
-        raise SourceError(f"cannot read XML: {exc}", path=path) from None
+    except ValueError as exc:  # lxml's own refusals, e.g. of an unusable encoding
+        raise SourceError(f"cannot read XML: {_one_line(str(exc))}", path=path) from None
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise SourceError(
-            "a DOCTYPE is not allowed in a letter source (entities are not expanded)",
-            path=path,
-            line=1,
-        )
+        _refuse_doctype(data, path)
     return tree
 
 
-def validate(tree: etree._ElementTree, path: Path | str) -> None:
-    """Validate against the schema; the first error becomes a SourceError."""
+def _starts_with_doctype(data: bytes) -> bool:
+    """Whether a DOCTYPE follows the XML declaration (checked on the first 64 kB)."""
+    head = data[:65536]
+    found = next((entry for entry in BOMS if head.startswith(entry[0])), None)
+    if found is not None:
+        text = head[len(found[0]) :].decode(found[2], errors="ignore")
+    elif head.startswith((b"<\0", b"\0<")):  # UTF-16 without a byte order mark
+        text = head.decode("utf-16-le" if head[0] else "utf-16-be", errors="ignore")
+    else:  # every other encoding libxml2 reads is ASCII-compatible here
+        text = head.decode("latin-1")
+    return PROLOG_DOCTYPE.match(text) is not None
+
+
+def _refuse_doctype(data: bytes, path: Path | str) -> None:
+    line, column = _position(data, b"<!DOCTYPE")
+    raise SourceError(
+        "a DOCTYPE is not allowed in a letter source (entities are not expanded)",
+        path=path,
+        line=line,
+        column=column,
+    )
+
+
+def _syntax_message(message: str, limits: Limits) -> str:
+    """libxml2's message as one line, without its repeated position."""
+    text = _one_line(LIBXML_POSITION.sub("", message.strip()))
+    if "Excessive depth" in text:
+        return (
+            f"elements nested more than {LIBXML_MAX_DEPTH} levels deep "
+            f"(limit {env_name('max_depth')}={limits.max_depth})"
+        )
+    return f"not well-formed XML: {_clean(text)}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_byte_order_mark(data: bytes, path: Path | str) -> None:
+    """A byte order mark and an encoding declaration must agree.
+
+    libxml2 silently believes the mark; an archive copy whose declaration
+    lies may be misread by the next tool, so it is refused.
+    """
+    found = next((entry for entry in BOMS if data.startswith(entry[0])), None)
+    if found is None:
+        return
+    bom, family, codec = found
+    text = data[len(bom) : len(bom) + 1600].decode(codec, errors="ignore")
+    match = DECLARED.match(text)
+    if match is None:
+        return
+    declared = match.group(1).upper().replace("_", "-")
+    if not declared.startswith(family) and not (family == "UTF-16" and declared == "UCS-2"):
+        raise SourceError(
+            f"declares encoding {match.group(1)} but starts with a {family} byte order mark",
+            path=path,
+            line=1,
+            column=match.start(1) + 1,
+        )
+
+
+def _position(data: bytes, needle: bytes) -> tuple[int, int | None]:
+    """Line and column of `needle` in ASCII-compatible data (else line 1)."""
+    at = data.find(needle)
+    if at < 0:
+        return 1, None
+    line_start = data.rfind(b"\n", 0, at) + 1
+    return data.count(b"\n", 0, at) + 1, at - line_start + 1
+
+
+def check_limits(root: etree._Element, path: Path | str, limits: Limits) -> None:
+    """Refuse a letter too large to lay out in reasonable time (see Limits)."""
+
+    def refuse(what: str, field: str, at: etree._Element | None) -> SourceError:
+        return SourceError(
+            f"{what} (limit {env_name(field)}={getattr(limits, field)})",
+            path=path,
+            line=at.sourceline if at is not None else None,
+        )
+
+    # Counting first is cheap (loops in C) and bounds the walk below.
+    for count, el in enumerate(root.iter(etree.Element), 1):
+        if count > limits.max_elements:
+            raise refuse(f"more than {limits.max_elements:,} elements", "max_elements", el)
+    for count, el in enumerate(root.iter("note"), 1):
+        if count > limits.max_notes:
+            raise refuse(f"more than {limits.max_notes:,} footnotes", "max_notes", el)
+    texts, owners = _walk(root, limits.max_depth, refuse)
+    # A word may run across inline elements, so search the text as laid out:
+    # joined in document order, a space wherever an element separates words.
+    long_word = re.compile(f"[^{XML_SPACE}]{{{limits.max_word + 1},}}")
+    match = long_word.search("".join(texts))
+    if match is not None:
+        ends = itertools.accumulate(len(t) for t in texts)  # the line of the word's start
+        owner = owners[next(i for i, end in enumerate(ends) if end > match.start())]
+        word = match.group().strip()
+        raise refuse(
+            f"a word of {len(word):,} characters without a space, {word[:20]!r}…",
+            "max_word",
+            owner,
+        )
+    total = sum(len(t) for t in texts)
+    if total > limits.max_text:
+        raise refuse(f"{total:,} characters of text", "max_text", None)
+
+
+def _walk(root: etree._Element, max_depth: int, refuse):
+    """The text pieces in document order (a leading space where an element
+    separates words) and the element each belongs to; checks the depth."""
+    texts: list[str] = []
+    owners: list[etree._Element] = []
+    depth = 0
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if not isinstance(el.tag, str):  # a comment: only its tail is text
+            if event == "end" and el.tail:
+                texts.append(el.tail)
+                owners.append(el)
+            continue
+        gap = "" if el.tag in INLINE else " "
+        if event == "start":
+            depth += 1
+            if depth > max_depth:
+                raise refuse(f"elements nested more than {max_depth} levels deep", "max_depth", el)
+            texts.append(gap + (el.text or ""))
+        else:
+            depth -= 1
+            texts.append(gap + (el.tail or ""))
+        owners.append(el)
+    return texts, owners
+
+
+def validate(tree: etree._ElementTree, path: Path | str, limits: Limits | None = None) -> None:
+    """Check the limits, then the schema; the first problem becomes a SourceError."""
+    check_limits(tree.getroot(), path, limits or Limits.from_env())
     xsd = schema()
     if xsd.validate(tree):
         return
     err = xsd.error_log.filter_from_errors()[0]
     raise SourceError(
-        f"not a valid letter: {_clean(err.message)}",
+        f"not a valid letter: {_clean(_one_line(err.message))}",
         path=path,
         line=err.line or None,
         column=err.column or None,
@@ -96,21 +262,29 @@ def _clean(message: str) -> str:
     return message.replace("{http://www.w3.org/XML/1998/namespace}", "xml:").strip().rstrip(".")
 
 
-def load(path: Path | str, data: bytes | None = None) -> Letter:
-    """Read, validate and model one letter source."""
+def load(path: Path | str, data: bytes | None = None, limits: Limits | None = None) -> Letter:
+    """Read, validate and model one letter source (limits: from the environment)."""
     path = Path(path)
+    limits = limits or Limits.from_env()
     if data is None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise SourceError("no such file", path=path) from None
-        except IsADirectoryError:
-            raise SourceError("is a folder, not a letter source", path=path) from None
-        except OSError as exc:
-            raise SourceError(f"cannot read: {exc.strerror}", path=path) from None
-    tree = parse(data, path)
-    validate(tree, path)
+        data = read_source(path, limits)
+    tree = parse(data, path, limits)
+    validate(tree, path, limits)
     return to_model(tree.getroot(), path, data)
+
+
+def read_source(path: Path, limits: Limits | None = None) -> bytes:
+    """The file's bytes; never more than the size limit (plus one, to tell)."""
+    limit = (limits or Limits.from_env()).max_source_bytes
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit + 1)  # a huge file or a device is not read whole
+    except FileNotFoundError:
+        raise SourceError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise SourceError("is a folder, not a letter source", path=path) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror}", path=path) from None
 
 
 def _text(el: etree._Element | None) -> str | None:

@@ -1,0 +1,428 @@
+"""Write the bad-input corpus: broken, hostile and oversized letter sources.
+
+Run `python tests/bad_input/make_cases.py` to regenerate the files beside
+this script and their index, `cases.toml` (file, expected exit code, a
+fragment of the expected message, environment overrides). The output is
+deterministic. `tests/test_hostile_corpus.py` builds each case with the
+real CLI and checks that it fails with that code and message, one `error:`
+line, no traceback, and no file in the output folder.
+
+Hostile URLs point at 127.0.0.1:9 (discard; nothing listens there): the
+schema or the sandbox must refuse them before any connection is tried.
+`tests/test_hostile_sandbox.py` repeats the network cases against a live
+server that counts requests.
+"""
+
+from __future__ import annotations
+
+import codecs
+import struct
+import zlib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEAD = "http://127.0.0.1:9"
+
+HEAD = """<?xml version="1.0" encoding="{enc}"?>
+<letter version="1" xml:lang="nl">
+  <sender><organisation><line>Ministerie van Voorbeelden</line></organisation></sender>
+  <recipient><line>De Voorzitter van de Tweede Kamer</line></recipient>
+  <date>2023-05-19</date>
+  <subject>Een onderwerp</subject>
+  <body>
+"""
+TAIL = """  </body>
+</letter>
+"""
+
+
+def letter(body: str, enc: str = "UTF-8", after_body: str = "") -> str:
+    return HEAD.format(enc=enc) + body + "\n" + TAIL.replace("</letter>", after_body + "</letter>")
+
+
+def signatory(src: str) -> str:
+    return (
+        "  <signatories><signatory><function>De minister,</function>"
+        f'<signature src="{src}" alt="Handtekening"/><name>A. Voorbeeld</name>'
+        "</signatory></signatories>\n"
+    )
+
+
+def png(width: int, height: int) -> bytes:
+    """A grey PNG; its pixels are zeros, so even a huge one compresses to little."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = zlib.compressobj(9)
+    row = b"\0" * (width + 1)
+    data = b"".join(raw.compress(row) for _ in range(height)) + raw.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+P = "    <p>Tekst van de brief.</p>"
+LAUGHS = (
+    '<!DOCTYPE letter [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(
+        f'<!ENTITY {n} "{("&" + p + ";") * 10}">'
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "]>\n"
+)
+
+
+def cases() -> list[dict]:
+    """Each case: file, bytes, code, message fragment; optional env and why."""
+    utf8 = letter(P).encode()
+    out: list[dict] = []
+
+    def add(file: str, data: bytes | str, code: int, message: str, **extra) -> None:
+        if isinstance(data, str):
+            data = data.encode()
+        out.append({"file": file, "data": data, "code": code, "message": message, **extra})
+
+    # Not well-formed, wrong encodings (exit 3) -----------------------------
+    add("empty.xml", b"", 3, "Document is empty")
+    add("blank.xml", b"  \n\n", 3, "Start tag expected")
+    add("truncated.xml", utf8[: utf8.index(b"<subject>") + 12], 3, "not well-formed XML")
+    add("mismatched-tag.xml", letter("    <p>Tekst.</q>"), 3, "Opening and ending tag mismatch")
+    add("a-pdf.xml", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n", 3, "Start tag expected")
+    add(
+        "nul-byte.xml",
+        utf8.replace(b"Tekst van", b"Tekst\0van"),
+        3,
+        "Char 0x0 out of allowed range",
+    )
+    add("control-char.xml", utf8.replace(b"Tekst van", b"Tekst\x07van"), 3, "invalid Char value 7")
+    add("char-ref-zero.xml", letter("    <p>Tekst &#0;.</p>"), 3, "invalid xmlChar value 0")
+    add(
+        "undefined-entity.xml", letter("    <p>Tekst&nbsp;van.</p>"), 3, "Entity 'nbsp' not defined"
+    )
+    add(
+        "invalid-utf8.xml",
+        utf8.replace(b"Tekst van", b"Tekst \xff\xfe van"),
+        3,
+        "Invalid bytes in character encoding",
+    )
+    add(
+        "latin1-declared-utf8.xml",
+        letter("    <p>Geachte heer, café.</p>").encode("latin-1"),
+        3,
+        "Invalid bytes in character encoding",
+        why="bytes in ISO-8859-1, declaration (UTF-8) lies",
+    )
+    add(
+        "ascii-declared-nonascii.xml",
+        letter("    <p>Één café.</p>", enc="US-ASCII").encode(),
+        3,
+        "Invalid bytes in character encoding",
+    )
+    add(
+        "unknown-encoding.xml",
+        letter(P, enc="X-KLINGON"),
+        3,
+        "Unsupported encoding: X-KLINGON",
+    )
+    add(
+        "utf16-bom-declares-utf8.xml",
+        letter("    <p>Één café.</p>").encode("utf-16"),
+        3,
+        "declares encoding UTF-8 but starts with a UTF-16 byte order mark",
+    )
+    add(
+        "ebcdic.xml",
+        letter(P, enc="IBM037").encode("cp037"),
+        3,
+        "Unsupported encoding",
+    )
+    add(
+        "utf8-bom-truncated-sequence.xml",
+        codecs.BOM_UTF8 + letter("    <p>caf\u00e9</p>").encode()[:-40] + b"\xc3",
+        3,
+        "not well-formed XML",
+    )
+
+    # Hostile XML (exit 3): no DTD is read, no entity expanded ---------------
+    add(
+        "billion-laughs.xml",
+        letter("    <p>&i;</p>").replace("<letter ", LAUGHS + "<letter ", 1),
+        3,
+        "a DOCTYPE is not allowed",
+    )
+    add(
+        "xxe-file.xml",
+        letter("    <p>&x;</p>").replace(
+            "<letter ", '<!DOCTYPE letter [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<letter ', 1
+        ),
+        3,
+        "a DOCTYPE is not allowed",
+    )
+    add(
+        "xxe-http.xml",
+        letter("    <p>&x;</p>").replace(
+            "<letter ", f'<!DOCTYPE letter [<!ENTITY x SYSTEM "{DEAD}/x">]>\n<letter ', 1
+        ),
+        3,
+        "a DOCTYPE is not allowed",
+    )
+    add(
+        "external-dtd.xml",
+        letter(P).replace("<letter ", f'<!DOCTYPE letter SYSTEM "{DEAD}/letter.dtd">\n<letter ', 1),
+        3,
+        "a DOCTYPE is not allowed",
+    )
+    add(
+        "parameter-entity.xml",
+        letter(P).replace(
+            "<letter ",
+            f'<!DOCTYPE letter [<!ENTITY % p SYSTEM "{DEAD}/p.dtd"> %p;]>\n<letter ',
+            1,
+        ),
+        3,
+        "a DOCTYPE is not allowed",
+    )
+    add(
+        "xinclude.xml",
+        letter(
+            '    <xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd"'
+            ' parse="text"/>'
+        ),
+        3,
+        "not a valid letter",
+    )
+    add(
+        "nested-300-deep.xml",
+        letter("    <p>" + "<em>" * 300 + "diep" + "</em>" * 300 + "</p>"),
+        3,
+        "nested more than 256 levels deep",
+        why="deeper than libxml2 parses without huge_tree",
+    )
+
+    # Not a valid letter (exit 3) -------------------------------------------
+    add("wrong-root.xml", "<html><body><p>Hallo</p></body></html>", 3, "not a valid letter")
+    add(
+        "wrong-version.xml",
+        letter(P).replace('version="1"', 'version="2"'),
+        3,
+        "version",
+    )
+    add("missing-date.xml", letter(P).replace("<date>2023-05-19</date>", ""), 3, "subject")
+    add("bad-date.xml", letter(P).replace("2023-05-19", "2023-02-30"), 3, "date")
+    add(
+        "figure-http.xml",
+        letter(f'    <figure src="{DEAD}/grafiek.png" alt="Grafiek"/>'),
+        3,
+        "'src'",
+    )
+    add(
+        "figure-absolute-path.xml",
+        letter('    <figure src="/etc/passwd" alt="Grafiek"/>'),
+        3,
+        "'src'",
+    )
+    add(
+        "signature-file-url.xml",
+        letter(P, after_body=signatory("file:///etc/passwd")),
+        3,
+        "'src'",
+    )
+    add(
+        "link-javascript.xml",
+        letter('    <p><a href="javascript:alert(1)">klik</a></p>'),
+        3,
+        "'href'",
+    )
+
+    # Over the limits (exit 3), small files with lowered limits -------------
+    add(
+        "long-word.xml",
+        letter("    <p>" + "x" * 1001 + "</p>"),
+        3,
+        "a word of 1,001 characters without a space",
+    )
+    add(
+        "long-word-across-inline.xml",
+        letter("    <p>" + "<em>abcdefghij</em><strong>klmnopqrst</strong>" * 60 + "</p>"),
+        3,
+        "a word of 1,200 characters without a space",
+        why="inline elements do not break a word",
+    )
+    add(
+        "nested-sections.xml",
+        letter(
+            "".join(f"<section><heading>Kop {i}</heading>" for i in range(60))
+            + "<p>Diep.</p>"
+            + "</section>" * 60
+        ),
+        3,
+        "nested more than 50 levels deep",
+    )
+    add(
+        "too-many-notes.xml",
+        letter("    <p>" + " ".join(f"Zin<note>Noot {i}.</note>." for i in range(6)) + "</p>"),
+        3,
+        "more than 5 footnotes (limit BRIEFPERS_MAX_NOTES=5)",
+        env={"BRIEFPERS_MAX_NOTES": "5"},
+    )
+    add(
+        "too-many-elements.xml",
+        letter("\n".join(f"    <p>Alinea {i}.</p>" for i in range(60))),
+        3,
+        "more than 50 elements (limit BRIEFPERS_MAX_ELEMENTS=50)",
+        env={"BRIEFPERS_MAX_ELEMENTS": "50"},
+    )
+    add(
+        "too-much-text.xml",
+        letter("    <p>" + "woord " * 40 + "</p>"),
+        3,
+        "characters of text (limit BRIEFPERS_MAX_TEXT=200)",
+        env={"BRIEFPERS_MAX_TEXT": "200"},
+    )
+    add(
+        "too-many-bytes.xml",
+        letter(P),
+        3,
+        "too large (limit BRIEFPERS_MAX_SOURCE_BYTES=300)",
+        env={"BRIEFPERS_MAX_SOURCE_BYTES": "300"},
+    )
+    add(
+        "bad-limit-setting.xml",
+        letter(P),
+        2,
+        "BRIEFPERS_MAX_DEPTH='deep': must be a positive whole number",
+        env={"BRIEFPERS_MAX_DEPTH": "deep"},
+    )
+
+    # Assets outside the sandbox or unusable (exit 4) ------------------------
+    add(
+        "figure-parent-path.xml",
+        letter('    <figure src="../../../../../etc/passwd" alt="Grafiek"/>'),
+        4,
+        "points outside the letter's folder",
+    )
+    add(
+        "signature-parent-path.xml",
+        letter(P, after_body=signatory("assets/../../corpus/signature.png")),
+        4,
+        "points outside the letter's folder",
+    )
+    add(
+        "figure-missing.xml",
+        letter('    <figure src="assets/absent.png" alt="Grafiek"/>'),
+        4,
+        "does not exist",
+    )
+    add(
+        "figure-is-a-folder.xml",
+        letter('    <figure src="assets" alt="Grafiek"/>'),
+        4,
+        "does not exist",
+    )
+    add(
+        "figure-not-an-image.xml",
+        letter('    <figure src="assets/not-an-image.png" alt="Grafiek"/>'),
+        4,
+        "cannot be used as an image",
+    )
+    add(
+        "figure-pixel-bomb.xml",
+        letter('    <figure src="assets/pixel-bomb.png" alt="Grafiek"/>'),
+        4,
+        "an image of 10000 × 6000 pixels",
+    )
+    add(
+        "figure-svg-fetches.xml",
+        letter('    <figure src="assets/fetches.svg" alt="Grafiek"/>'),
+        4,
+        "only local files are allowed, no network",
+    )
+    add(
+        "figure-svg-reads-passwd.xml",
+        letter('    <figure src="assets/reads-passwd.svg" alt="Grafiek"/>'),
+        4,
+        "outside the theme and the letter's folder",
+    )
+    add(
+        "figure-svg-entities.xml",
+        letter('    <figure src="assets/laughs.svg" alt="Grafiek"/>'),
+        4,
+        "cannot be used as an image",
+    )
+    add(
+        "unknown-theme.xml",
+        letter(P).replace('xml:lang="nl"', 'xml:lang="nl" theme="../../etc"'),
+        4,
+        "theme",
+    )
+
+    # Too slow (exit 5) ------------------------------------------------------
+    add(
+        "timeout.xml",
+        letter(P),
+        5,
+        "took longer than the limit of 0.001 s",
+        env={"BRIEFPERS_TIMEOUT": "0.001"},
+    )
+    return out
+
+
+ASSETS = {
+    "not-an-image.png": b"root:x:0:0:root:/root:/bin/bash\n",
+    "pixel-bomb.png": png(10_000, 6_000),
+    "fetches.svg": (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">'
+        f'<image href="{DEAD}/x.png" width="10" height="10"/></svg>\n'
+    ).encode(),
+    "reads-passwd.svg": (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">'
+        b'<image href="file:///etc/passwd" width="10" height="10"/></svg>\n'
+    ),
+    "laughs.svg": (
+        LAUGHS.replace("letter", "svg")
+        + '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><text>&i;</text></svg>\n'
+    ).encode(),
+}
+
+
+def to_toml(entries: list[dict]) -> str:
+    lines = [
+        "# The bad-input corpus, written by make_cases.py: do not edit by hand.",
+        "# Each case: the file, the exit code and a fragment of the one error line;",
+        "# env: variables set for the run.",
+        "",
+    ]
+    for case in entries:
+        lines.append("[[case]]")
+        lines.append(f'file = "{case["file"]}"')
+        lines.append(f"code = {case['code']}")
+        lines.append("message = " + _toml_string(case["message"]))
+        if "why" in case:
+            lines.append("why = " + _toml_string(case["why"]))
+        if "env" in case:
+            pairs = ", ".join(f"{k} = {_toml_string(v)}" for k, v in case["env"].items())
+            lines.append(f"env = {{ {pairs} }}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def main() -> None:
+    entries = cases()
+    for case in entries:
+        (HERE / case["file"]).write_bytes(case["data"])
+    (HERE / "assets").mkdir(exist_ok=True)
+    for name, data in ASSETS.items():
+        (HERE / "assets" / name).write_bytes(data)
+    (HERE / "cases.toml").write_text(to_toml(entries), encoding="utf-8")
+    print(f"wrote {len(entries)} cases and {len(ASSETS)} assets to {HERE}")
+
+
+if __name__ == "__main__":
+    main()
