@@ -16,10 +16,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, Operator, String
+from pikepdf import Array, Dictionary, Name, String
 
 HINT_KEYS = ("/BPKey", "/BPRole", "/BPTarget", "/BPTitle")
 REPEATED = (Name.THead, Name.TFoot)
@@ -119,9 +120,9 @@ def _attributes(elem: Dictionary) -> list[Dictionary]:
     return []
 
 
-def _fix_tables(root: Dictionary, renamed: dict[str, str]) -> None:
+def _fix_tables(elems: list[Dictionary], renamed: dict[str, str]) -> None:
     """Header cells get a Scope; data cells point at the kept header ids."""
-    for elem in _walk(root):
+    for elem in elems:
         if elem.S == Name.TH:
             parent = elem.get("/P")
             in_head = isinstance(parent, Dictionary) and parent.get("/P", {}).get("/S") == "/THead"
@@ -132,10 +133,10 @@ def _fix_tables(root: Dictionary, renamed: dict[str, str]) -> None:
                 attrs.Headers = Array([String(renamed.get(str(h), str(h))) for h in attrs.Headers])
 
 
-def _notes(root: Dictionary) -> list[tuple[str, Dictionary]]:
+def _notes(elems: list[Dictionary]) -> list[tuple[str, Dictionary]]:
     """Footnotes → Note with an /ID; their labels → Lbl. Returns (id, elem)."""
     notes = []
-    for elem in _walk(root):
+    for elem in elems:
         role = elem.get("/BPRole")
         if role == "/note":
             elem.S = Name.Note
@@ -154,9 +155,9 @@ def _detach(elem: Dictionary) -> None:
     parent.K = Array([k for k in _kids(parent) if not (_is_struct(k) and k.objgen == elem.objgen)])
 
 
-def _move_notes_to_calls(root: Dictionary, notes: list[tuple[str, Dictionary]]) -> None:
+def _move_notes_to_calls(elems: list[Dictionary], notes: list[tuple[str, Dictionary]]) -> None:
     """Put each Note right after the Link that calls it."""
-    calls = {str(e.BPTarget): e for e in _walk(root) if "/BPTarget" in e}
+    calls = {str(e.BPTarget): e for e in elems if "/BPTarget" in e}
     for ident, note in notes:
         call = calls.get(ident)
         parent = call.get("/P") if call is not None else None
@@ -169,10 +170,10 @@ def _move_notes_to_calls(root: Dictionary, notes: list[tuple[str, Dictionary]]) 
         note.P = parent
 
 
-def _describe_links(root: Dictionary) -> None:
+def _describe_links(elems: list[Dictionary]) -> None:
     """A link annotation's /Contents is its description (PDF/UA 7.18.5): the
     HTML title where there is one ("Voetnoot 3"), not WeasyPrint's target id."""
-    for elem in _walk(root):
+    for elem in elems:
         if elem.S != "/Link" or "/BPTitle" not in elem:
             continue
         for kid in _kids(elem):
@@ -189,16 +190,10 @@ def _prune_empty(elem: Dictionary) -> bool:
     return not kept and "/Alt" not in elem
 
 
-def _mcid_of(operands) -> int | None:
-    if len(operands) == 2 and isinstance(operands[1], Dictionary) and "/MCID" in operands[1]:
-        return int(operands[1].MCID)
-    return None
-
-
-def _reached(root: Dictionary) -> dict[tuple[int, int], set[int]]:
+def _reached(elems: list[Dictionary]) -> dict[tuple[int, int], set[int]]:
     """(page objgen) → MCIDs that the structure tree reaches."""
     reached: dict[tuple[int, int], set[int]] = {}
-    for elem in _walk(root):
+    for elem in elems:
         for kid in _kids(elem):
             if isinstance(kid, int):
                 page = _pg(elem)
@@ -210,36 +205,41 @@ def _reached(root: Dictionary) -> dict[tuple[int, int], set[int]]:
     return reached
 
 
+# How WeasyPrint opens marked content: `/Span\n<</MCID 3>>\nBDC`. Its text is
+# drawn with hex strings, so the pattern cannot occur inside shown text; a
+# regular expression over the stream is ten times faster than parsing it.
+MARKED = re.compile(rb"/([A-Za-z0-9_.]+)\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
+
+
 def _rewrite_pages(pdf: pikepdf.Pdf, reached) -> dict[tuple[int, int], dict[int, int]]:
     """Unreached marked content → Artifact; reached MCIDs renumbered 0, 1, …"""
     renumber: dict[tuple[int, int], dict[int, int]] = {}
     for page in pdf.pages:
         keep = reached.get(page.obj.objgen, set())
         mapping: dict[int, int] = {}
-        instructions = []
-        changed = False
-        for operands, operator in pikepdf.parse_content_stream(page):
-            if operator == Operator("BDC"):
-                mcid = _mcid_of(operands)
-                if mcid is not None and mcid not in keep:
-                    operands = [Name.Artifact, Dictionary(Type=Name.Pagination)]
-                    changed = True
-                elif mcid is not None:
-                    mapping[mcid] = len(mapping)
-                    if mapping[mcid] != mcid:
-                        props = Dictionary(operands[1])
-                        props.MCID = mapping[mcid]
-                        operands = [operands[0], props]
-                        changed = True
-            instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
-        if changed:
-            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+
+        def rewrite(match: re.Match, keep=keep, mapping=mapping) -> bytes:
+            mcid = int(match[2])
+            if mcid not in keep:
+                return ARTIFACT
+            mapping[mcid] = len(mapping)
+            return b"/%s <</MCID %d>> BDC" % (match[1], mapping[mcid])
+
+        if isinstance(page.obj.get("/Contents"), Array):
+            page.contents_coalesce()
+        contents = page.obj.get("/Contents")
+        if contents is not None:
+            data = contents.read_bytes()
+            new = MARKED.sub(rewrite, data)
+            if new != data:
+                contents.write(new)
         renumber[page.obj.objgen] = mapping
     return renumber
 
 
-def _apply_renumbering(root: Dictionary, renumber) -> None:
-    for elem in _walk(root):
+def _apply_renumbering(elems: list[Dictionary], renumber) -> None:
+    for elem in elems:
         kids = _kids(elem)
         new = []
         for kid in kids:
@@ -256,10 +256,10 @@ def _apply_renumbering(root: Dictionary, renumber) -> None:
             elem.K = new[0]
 
 
-def _rebuild_parent_tree(pdf: pikepdf.Pdf, root: Dictionary) -> None:
+def _rebuild_parent_tree(pdf: pikepdf.Pdf, elems: list[Dictionary]) -> None:
     by_page: dict[tuple[int, int], dict[int, Dictionary]] = {}
     by_annot: dict[int, Dictionary] = {}
-    for elem in _walk(root):
+    for elem in elems:
         for kid in _kids(elem):
             if isinstance(kid, int):
                 page = _pg(elem)
@@ -290,29 +290,28 @@ def repair(pdf: pikepdf.Pdf) -> None:
     if tree_root is None:
         return
     tops = [k for k in _kids(tree_root) if _is_struct(k)]
-    notes = [n for top in tops for n in _notes(top)]
+    # Element lists are collected once before and once after the structural
+    # changes: walking pikepdf objects is the expensive part.
+    before = [e for top in tops for e in _walk(top)]
+    notes = _notes(before)
+    _move_notes_to_calls(before, notes)
+    _describe_links(before)
     renamed: dict[str, str] = {}
     for top in tops:
-        _move_notes_to_calls(top, notes)
-        _describe_links(top)
         _prune_empty(top)
         _merge_split_siblings(top, renamed)
-        _fix_tables(top, renamed)
-    ids = {str(e.ID): e for top in tops for e in _walk(top) if "/ID" in e}
+    after = [e for top in tops for e in _walk(top)]
+    _fix_tables(after, renamed)
+    ids = {str(e.ID): e for e in after if "/ID" in e}
     if ids:  # every element /ID must be findable through the IDTree
         names = Array()
         for ident in sorted(ids):
             names.extend([String(ident), ids[ident]])
         tree_root.IDTree = Dictionary(Names=names)
-    reached: dict[tuple[int, int], set[int]] = {}
-    for top in tops:
-        for page, mcids in _reached(top).items():
-            reached.setdefault(page, set()).update(mcids)
-    renumber = _rewrite_pages(pdf, reached)
-    for top in tops:
-        _apply_renumbering(top, renumber)
-        for elem in _walk(top):
-            for key in HINT_KEYS:
-                if key in elem:
-                    del elem[key]
-    _rebuild_parent_tree(pdf, tree_root)
+    renumber = _rewrite_pages(pdf, _reached(after))
+    _apply_renumbering(after, renumber)
+    for elem in after:
+        for key in HINT_KEYS:
+            if key in elem:
+                del elem[key]
+    _rebuild_parent_tree(pdf, after)

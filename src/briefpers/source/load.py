@@ -293,10 +293,18 @@ def _text(el: etree._Element | None) -> str | None:
     return " ".join("".join(el.itertext()).split())
 
 
+def _line(el: etree._Element | None) -> str | None:
+    """An address line: runs of spaces are kept ("2500 EA  DEN HAAG" has two
+    between postcode and place, by Dutch convention); line breaks are not."""
+    if el is None:
+        return None
+    return re.sub(r"[\t\r\n]+", " ", "".join(el.itertext())).strip()
+
+
 def _lines(el: etree._Element | None) -> tuple[str, ...]:
     if el is None:
         return ()
-    return tuple(_text(line) or "" for line in el.findall("line"))
+    return tuple(_line(line) or "" for line in el.findall("line"))
 
 
 def to_model(root: etree._Element, path: Path, data: bytes) -> Letter:
@@ -310,7 +318,7 @@ def to_model(root: etree._Element, path: Path, data: bytes) -> Letter:
         phone=_text(s.find("phone")),
         email=_text(s.find("email")),
         website=_text(s.find("website")),
-        return_address=_text(s.find("return-address")),
+        return_address=_line(s.find("return-address")),
     )
     refs = root.find("references")
     parl = root.find("parliamentary")
