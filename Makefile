@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JAR    := tools/verapdf/greenfield-apps-1.28.2.jar
 
-.PHONY: pdf setup system tools test lint validate corpus approve readme-images clean
+.PHONY: pdf setup system tools test lint validate corpus approve readme-images bench bench-quick clean
 
 pdf: setup
 	$(BIN)/briefpers build input -o output
@@ -60,6 +60,13 @@ readme-images: $(STAMP)
 	  --dpi 72 -o output/readme
 	cp output/readme/navo-ministeriele-2022-1.png docs/img/seed-page-1.png
 	cp output/readme/navo-ministeriele-2022-2.png docs/img/seed-page-2.png
+
+# Performance ratios on a generated corpus (a script, not a test).
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/bench.py --letters 100 --compare 20 --throughput 40 --rounds 1
 
 clean:
 	rm -rf output .pytest_cache .ruff_cache
