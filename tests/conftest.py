@@ -23,6 +23,15 @@ def _clean_environment():
     os.environ.pop("SOURCE_DATE_EPOCH", None)
     os.environ["BRIEFPERS_CONFIG"] = ""
     yield
+    # Release WeasyPrint's font configuration while the interpreter is still
+    # whole: its __del__ fails noisily when it runs during shutdown.
+    import gc
+
+    from briefpers import typeset
+
+    typeset.stylesheet.cache_clear()
+    typeset.font_config.cache_clear()
+    gc.collect()
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
