@@ -28,6 +28,7 @@ from briefpers.importers.draft import (
     tidy,
 )
 from briefpers.source.load import MAX_SOURCE_BYTES, parse
+from briefpers.source.model import append_text
 
 ROOT = "officiele-publicatie"
 LINK = re.compile(r"^(?:https?://|mailto:)\S+$")
@@ -237,7 +238,7 @@ class _Importer:
                 if part.tag not in ("nr", "titel", "label"):
                     self.unknown(part, heading)
                 if len(heading) or heading.text:
-                    _add_text(heading, " ")
+                    append_text(heading, " ")
                 self.inline(part, heading)
         return tidy(heading)
 
@@ -364,7 +365,7 @@ class _Importer:
             if isinstance(part.tag, str):
                 if len(p) or p.text:
                     etree.SubElement(p, "br")
-                _add_text(p, " ".join("".join(part.itertext()).split()))
+                append_text(p, " ".join("".join(part.itertext()).split()))
 
     def bijlage(self, el: etree._Element) -> None:
         annex = etree.Element("annex")
@@ -387,16 +388,16 @@ class _Importer:
         in_note: bool = False,
     ) -> etree._Element:
         """Copy src's mixed content into dst (mapped to source inline elements)."""
-        _add_text(dst, src.text)
+        append_text(dst, src.text)
         first = True
         for child in src:
             tag = child.tag
             if not isinstance(tag, str):
-                _add_text(dst, child.tail)
+                append_text(dst, child.tail)
                 continue
             if tag == "al" and (paragraphs or in_note):
                 if not first:
-                    _add_text(dst, " ") if in_note else etree.SubElement(dst, "br")
+                    append_text(dst, " ") if in_note else etree.SubElement(dst, "br")
                 self.inline(child, dst, in_note=in_note)
                 first = False
             elif tag == "nadruk":
@@ -408,7 +409,7 @@ class _Importer:
                 out = etree.SubElement(dst, "sup" if tag == "sup" else "sub")
                 self.inline(child, out, in_note=in_note)
             elif tag == "br":
-                _add_text(dst, " ") if in_note else etree.SubElement(dst, "br")
+                append_text(dst, " ") if in_note else etree.SubElement(dst, "br")
             elif tag == "extref":
                 href = (child.get("doc") or "").strip()
                 if LINK.match(href):
@@ -422,38 +423,28 @@ class _Importer:
             else:
                 self.unknown(child, dst)
                 self.inline(child, dst, in_note=in_note)
-            _add_text(dst, child.tail)
+            append_text(dst, child.tail)
         return dst
 
     def noot(self, el: etree._Element, dst: etree._Element, in_note: bool) -> None:
         if in_note:  # a note inside a note: keep its text in brackets
             dst.append(remark("a footnote inside a footnote, kept in brackets"))
-            _add_text(dst, " (")
+            append_text(dst, " (")
             self.inline(el, dst, in_note=True)
-            _add_text(dst, ")")
+            append_text(dst, ")")
             return
         note = etree.SubElement(dst, "note")
         for child in el:
             if not isinstance(child.tag, str) or child.tag == "noot.nr":
                 continue
             if len(note) or (note.text or "").strip():
-                _add_text(note, " ")
+                append_text(note, " ")
             if child.tag == "noot.al":
                 self.inline(child, note, in_note=True)
             else:
                 self.unknown(child, note)
                 self.inline(child, note, in_note=True)
         tidy(note)
-
-
-def _add_text(dst: etree._Element, text: str | None) -> None:
-    """Append text at the end of dst's content."""
-    if not text:
-        return
-    if len(dst):
-        dst[-1].tail = (dst[-1].tail or "") + text
-    else:
-        dst.text = (dst.text or "") + text
 
 
 def _text(el: etree._Element | None) -> str | None:

@@ -18,7 +18,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from briefpers.errors import AssetError
-from briefpers.source.model import XML_LANG, Letter, Sender
+from briefpers.source.model import XML_LANG, Letter, Sender, append_text
 from briefpers.themes import Theme
 
 MONTHS = {
@@ -91,7 +91,7 @@ class ContentRenderer:
         dst.text = _collapse(src.text)
         for child in src:
             if not isinstance(child.tag, str):  # comments and PIs carry no content
-                self._append_text(dst, _collapse(child.tail))
+                append_text(dst, _collapse(child.tail))
                 continue
             if child.tag == "note":
                 # The call is a link to the note; the note floats to the page foot.
@@ -102,15 +102,6 @@ class ContentRenderer:
             out = self.element(child, level)
             dst.append(out)
             out.tail = _collapse(child.tail)
-
-    @staticmethod
-    def _append_text(dst: etree._Element, text: str | None) -> None:
-        if not text:
-            return
-        if len(dst):
-            dst[-1].tail = (dst[-1].tail or "") + text
-        else:
-            dst.text = (dst.text or "") + text
 
     def element(self, src: etree._Element, level: int) -> etree._Element:
         tag = src.tag

@@ -97,3 +97,13 @@ class Letter:
 def normalise_space(text: str) -> str:
     """Collapse runs of white space as HTML rendering will."""
     return " ".join(text.split())
+
+
+def append_text(dst: etree._Element, text: str | None) -> None:
+    """Append text at the end of an element's mixed content."""
+    if not text:
+        return
+    if len(dst):
+        dst[-1].tail = (dst[-1].tail or "") + text
+    else:
+        dst.text = (dst.text or "") + text
