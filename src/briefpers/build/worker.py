@@ -26,7 +26,6 @@ from briefpers.errors import (
     BriefpersError,
     DependencyError,
     ExitCode,
-    SourceError,
     TimeLimitError,
 )
 
@@ -155,12 +154,7 @@ def _build(task: Task, outcome: Outcome) -> None:
     from briefpers.source.load import read_source
 
     source = Path(task.source)
-    try:
-        data = read_source(source)  # never more than the size limit
-    except FileNotFoundError:
-        raise SourceError("no such file", path=source) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror}", path=source) from None
+    data = read_source(source)  # bounded read; missing or unreadable → SourceError
     with _epoch(task.source_date_epoch):
         try:
             built = build_letter(

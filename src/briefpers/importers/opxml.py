@@ -27,7 +27,7 @@ from briefpers.importers.draft import (
     remark,
     tidy,
 )
-from briefpers.source.load import MAX_SOURCE_BYTES, parse
+from briefpers.source.load import MAX_SOURCE_BYTES, parse, read_source
 from briefpers.source.model import append_text
 
 ROOT = "officiele-publicatie"
@@ -57,12 +57,7 @@ CONSUMED = frozenset(
 
 def import_opxml_file(path: Path, *, reissue: Reissue | None = None) -> Imported:
     """Read an official-publication XML file and import it."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError("no such file", path=path) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror}", path=path) from None
+    data = read_source(path)  # bounded read; missing or unreadable → SourceError
     return import_opxml(data, path, reissue=reissue)
 
 

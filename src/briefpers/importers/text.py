@@ -28,6 +28,7 @@ from briefpers.importers.draft import (
 from briefpers.importers.header import SALUTATION, read_header
 from briefpers.importers.hyphen import Vocabulary, join_pair
 from briefpers.importers.layout import Layout, call_pattern, layout
+from briefpers.source.load import read_source
 
 MAX_TEXT_BYTES = 10 * 1024 * 1024
 
@@ -59,12 +60,7 @@ class Block:
 
 def import_text_file(path: Path, *, reissue: Reissue | None = None) -> Imported:
     """Read a text file (UTF-8) and import it."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError("no such file", path=path) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror}", path=path) from None
+    data = read_source(path)  # bounded read; missing or unreadable → SourceError
     if len(data) > MAX_TEXT_BYTES:
         raise SourceError(f"text is more than {MAX_TEXT_BYTES} bytes", path=path)
     try:
