@@ -46,6 +46,24 @@ class Group(click.Group):
             fail(exc)
 
 
+def output_folder_option(help_text: str):
+    """`-o/--output DIR`, default `output/`: shared by the commands that write files."""
+    return click.option(
+        "-o",
+        "--output",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help=help_text,
+    )
+
+
+theme_option = click.option(
+    "--theme", help="Theme name or folder (default: the letter's, else rijk)."
+)
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefpers")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -56,16 +74,8 @@ def main(debug: bool) -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for the PDFs.",
-)
-@click.option("--theme", help="Theme name or folder (default: the letter's, else rijk).")
+@output_folder_option("Folder for the PDFs.")
+@theme_option
 @click.option(
     "--profile",
     type=click.Choice(["pdfa-3a-ua1", "pdfa-2a-ua1"]),
@@ -270,7 +280,7 @@ def extract(pdf: Path, output: Path | None) -> None:
 
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--theme", help="Theme name or folder.")
+@theme_option
 def html(source: Path, theme: str | None) -> None:
     """Print the HTML stage of a letter (for theme work)."""
     from briefpers.pipeline import render_letter_html
@@ -288,16 +298,8 @@ def schema() -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for the PNGs (<stem>-<page>.png).",
-)
-@click.option("--theme", help="Theme name or folder (default: the letter's, else rijk).")
+@output_folder_option("Folder for the PNGs (<stem>-<page>.png).")
+@theme_option
 @click.option("--dpi", type=click.IntRange(10, 600), default=60, show_default=True)
 @click.option("--gray", is_flag=True, help="16 shades of grey (small files, for references).")
 def preview(
