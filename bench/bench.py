@@ -206,9 +206,9 @@ def _linked(folder: Path, sources: list[Path]) -> Path:
 
 def memory(folder: Path, out: Path, work: Path, count: int) -> None:
     """Build the whole corpus with two workers; peak RSS per worker as it goes."""
-    from briefpers.build.batch import Batch, Options
-    from briefpers.build.executors import LocalExecutor
-    from briefpers.build.sources import find_sources
+    from briefpers.batch.executors import LocalExecutor
+    from briefpers.batch.run import Batch, Options
+    from briefpers.batch.sources import find_sources
 
     batch = Batch(find_sources([folder]), Options(out))
     batch.plan()

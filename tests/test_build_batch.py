@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from briefpers import pipeline
-from briefpers.build import files, fingerprint, manifest
-from briefpers.build.files import sha256_file
+from briefpers.batch import files, fingerprint, manifest
+from briefpers.batch.files import sha256_file
 from briefpers.cli import main
 from briefpers.errors import ExitCode
 

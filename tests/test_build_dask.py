@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefpers.build import executors, manifest
-from briefpers.build.files import sha256_file
+from briefpers.batch import executors, manifest
+from briefpers.batch.files import sha256_file
 from briefpers.check.preflight import preflight
 from briefpers.cli import main
 from briefpers.errors import ExitCode

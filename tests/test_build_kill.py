@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from briefpers.build import manifest
-from briefpers.build.files import sha256_file
+from briefpers.batch import manifest
+from briefpers.batch.files import sha256_file
 from briefpers.check.preflight import preflight
 
 ROOT = Path(__file__).resolve().parents[1]

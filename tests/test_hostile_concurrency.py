@@ -1,7 +1,7 @@
 """Two `briefpers build` runs into one output folder at once leave it consistent.
 
 The batch merges `manifest.json` under a lock and writes every file
-atomically (`briefpers.build.manifest`, `briefpers.build.files`). Here two
+atomically (`briefpers.batch.manifest`, `briefpers.batch.files`). Here two
 real processes build overlapping sets of letters into the same folder, twice:
 afterwards the manifest must be valid JSON that lists every letter with the
 hash of the PDF that is actually there, every PDF must pass preflight, and no
@@ -30,7 +30,7 @@ LETTERS = ["c01", "c05", "c06", "c07", "c09", "c10"]
 
 def _manifest_has_lock() -> bool:
     try:
-        from briefpers.build import manifest
+        from briefpers.batch import manifest
     except ImportError:
         return False
     return hasattr(manifest, "locked") and hasattr(manifest, "update")

@@ -141,10 +141,10 @@ def build(
     SOURCES are files, folders of *.xml, or @LIST files of paths (default:
     input/). Content hashes in OUTPUT/manifest.json decide what is up to date.
     """
-    from briefpers.build import progress
-    from briefpers.build.batch import Batch, Options, interrupt_on_sigterm, write_report
-    from briefpers.build.executors import make_executor
-    from briefpers.build.sources import find_sources
+    from briefpers.batch import progress
+    from briefpers.batch.executors import make_executor
+    from briefpers.batch.run import Batch, Options, interrupt_on_sigterm, write_report
+    from briefpers.batch.sources import find_sources
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
@@ -232,7 +232,7 @@ def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None)
     """Validate PDFs with veraPDF: exit 0 only if every declared flavour passes."""
     import json
 
-    from briefpers.build.files import write_atomic
+    from briefpers.batch.files import write_atomic
     from briefpers.check.verapdf import validate as run_verapdf
 
     verdicts = run_verapdf(list(pdfs), flavour=flavour)
@@ -268,7 +268,7 @@ def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None)
 def extract(pdf: Path, output: Path | None) -> None:
     """Write the XML source embedded in an archival PDF (default: to stdout)."""
     from briefpers.archive.extract import extract_source
-    from briefpers.build.files import write_atomic
+    from briefpers.batch.files import write_atomic
 
     _name, data = extract_source(pdf)
     if output is None:
@@ -306,7 +306,7 @@ def preview(
     sources: tuple[Path, ...], out_dir: Path, theme: str | None, dpi: int, gray: bool
 ) -> None:
     """Write a PNG of every page of each letter (built in memory; needs pdftoppm)."""
-    from briefpers.build.files import write_atomic
+    from briefpers.batch.files import write_atomic
     from briefpers.preview import preview as make_preview
     from briefpers.preview import stale_pages
 
@@ -372,7 +372,7 @@ def _import_options(command):
 
 
 def _run_import(importer, file: Path, output: Path | None, reissue_of, original_date) -> None:
-    from briefpers.build.files import write_atomic
+    from briefpers.batch.files import write_atomic
 
     if bool(reissue_of) != bool(original_date):
         raise click.UsageError("--reissue-of and --original-date go together")

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from briefpers import __version__
-from briefpers.build.files import sha256_file
-from briefpers.build.sources import display
+from briefpers.batch.files import sha256_file
+from briefpers.batch.sources import display
 from briefpers.errors import BriefpersError
 from briefpers.themes import Theme, load_theme
 

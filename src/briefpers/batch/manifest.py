@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from briefpers.build.files import write_atomic
+from briefpers.batch.files import write_atomic
 
 MANIFEST = "manifest.json"
 LOCK = ".briefpers.lock"

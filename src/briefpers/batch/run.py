@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from briefpers import __version__
-from briefpers.build import manifest
-from briefpers.build.executors import Executor
-from briefpers.build.files import clean_stale_parts, sha256_file, write_atomic
-from briefpers.build.fingerprint import Fingerprints, source_date_epoch
-from briefpers.build.sources import check_outputs_unique, display, output_for
-from briefpers.build.worker import Outcome, Task
+from briefpers.batch import manifest
+from briefpers.batch.executors import Executor
+from briefpers.batch.files import clean_stale_parts, sha256_file, write_atomic
+from briefpers.batch.fingerprint import Fingerprints, source_date_epoch
+from briefpers.batch.sources import check_outputs_unique, display, output_for
+from briefpers.batch.worker import Outcome, Task
 from briefpers.themes import load_theme
 
 FLUSH_EVERY = 1.0  # seconds between manifest merges while letters finish

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefpers import __version__
-from briefpers.build.files import sha256_bytes, sha256_file, write_atomic
+from briefpers.batch.files import sha256_bytes, sha256_file, write_atomic
 from briefpers.errors import (
     BriefpersError,
     DependencyError,
@@ -165,7 +165,7 @@ def _build(task: Task, outcome: Outcome) -> None:
             raise
     write_atomic(Path(task.output), built.pdf)
 
-    from briefpers.build.fingerprint import theme_dirs
+    from briefpers.batch.fingerprint import theme_dirs
 
     letter = built.letter
     outcome.pages = built.pages

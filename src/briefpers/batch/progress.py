@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from briefpers.build.batch import Result
+from briefpers.batch.run import Result
 
 Echo = Callable[[str, bool], None]  # (line, to_stderr)
 

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Protocol
 
 from briefpers import __version__
-from briefpers.build.worker import Outcome, Task, build_one, init_worker, reset_caches
+from briefpers.batch.worker import Outcome, Task, build_one, init_worker, reset_caches
 from briefpers.errors import DependencyError, ExitCode
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
