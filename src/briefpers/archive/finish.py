@@ -65,7 +65,9 @@ def producer() -> str:
 
 
 def xmp_data(letter: Letter, profile: Profile, theme_name: str) -> XmpData:
-    created = dt.datetime.combine(letter.date, dt.time(0, 0), tzinfo=dt.UTC)
+    # A reissue is made on its reissue date; the letter keeps the date it bears.
+    made = letter.reissue.date if letter.reissue else letter.date
+    created = dt.datetime.combine(made, dt.time(0, 0), tzinfo=dt.UTC)
     modified = max(created, build_date(letter))
     keywords = [letter.parliamentary.label()] if letter.parliamentary else []
     bp = {
@@ -77,11 +79,12 @@ def xmp_data(letter: Letter, profile: Profile, theme_name: str) -> XmpData:
         "profile": profile.name,
         "sourceSha256": hashlib.sha256(letter.source).hexdigest(),
     }
-    if letter.reissue_of:
+    if letter.reissue:
         bp.update(
-            originalIdentifier=letter.reissue_of.identifier,
-            originalDate=letter.reissue_of.date.isoformat(),
-            reissueDate=letter.date.isoformat(),
+            originalIdentifier=letter.reissue.identifier,
+            originalDate=letter.date.isoformat(),
+            reissueDate=letter.reissue.date.isoformat(),
+            reissueReason=letter.reissue.reason or "",
             reissuedWith=f"briefpers {__version__}",
         )
     return XmpData(

@@ -37,6 +37,7 @@ LETTER_PROPERTIES = {
     "originalIdentifier": ("Text", "Identifier of the letter this one reissues"),
     "originalDate": ("Date", "Date of the letter this one reissues"),
     "reissueDate": ("Date", "Date on which the letter was reissued"),
+    "reissueReason": ("Text", "Why the letter was reissued"),
     "reissuedWith": ("Text", "The briefpers version that reissued the letter"),
 }
 

@@ -82,9 +82,12 @@ class ContentRenderer:
         self.letter = letter
         self.note_label = note_label  # "Voetnoot": the call link's description
         tree = letter.body.getroottree()
-        self.note_numbers = {
-            tree.getpath(note): n for n, note in enumerate(tree.getroot().iter("note"), 1)
+        notes = list(tree.getroot().iter("note"))
+        self.note_numbers = {tree.getpath(note): n for n, note in enumerate(notes, 1)}
+        self.numbers_by_id = {
+            note.get("id"): n for n, note in enumerate(notes, 1) if note.get("id")
         }
+        self.repeats: dict[int, int] = {}  # note number → further calls so far
 
     def children(self, src: etree._Element, dst: etree._Element, level: int = 2) -> None:
         """Copy src's mixed content (text, children, tails) into dst."""
@@ -98,6 +101,11 @@ class ContentRenderer:
                 call, note = self.note(child)
                 dst.extend((call, note))
                 note.tail = _collapse(child.tail)
+                continue
+            if child.tag == "noteref":
+                call = self.repeat_call(self.numbers_by_id[child.get("ref")])
+                dst.append(call)
+                call.tail = _collapse(child.tail)
                 continue
             out = self.element(child, level)
             dst.append(out)
@@ -159,6 +167,21 @@ class ContentRenderer:
         self.children(src, body)
         _copy_lang(src, note)
         return call, note
+
+    def repeat_call(self, number: int) -> etree._Element:
+        """A further call of note `number`: the same number, a link to the same note."""
+        self.repeats[number] = self.repeats.get(number, 1) + 1
+        call = etree.Element(
+            "a",
+            {
+                "class": "note-call",
+                "href": f"#note-{number}",
+                "id": f"call-{number}-{self.repeats[number]}",
+                "title": f"{self.note_label} {number}",
+            },
+        )
+        call.text = str(number)
+        return call
 
     def table(self, src: etree._Element) -> etree._Element:
         out = etree.Element("table")

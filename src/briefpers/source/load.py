@@ -247,6 +247,7 @@ def validate(tree: etree._ElementTree, path: Path | str, limits: Limits | None =
     check_limits(tree.getroot(), path, limits or Limits.from_env())
     xsd = schema()
     if xsd.validate(tree):
+        _check_note_references(tree.getroot(), path)
         return
     err = xsd.error_log.filter_from_errors()[0]
     raise SourceError(
@@ -255,6 +256,18 @@ def validate(tree: etree._ElementTree, path: Path | str, limits: Limits | None =
         line=err.line or None,
         column=err.column or None,
     )
+
+
+def _check_note_references(root: etree._Element, path: Path | str) -> None:
+    """Every `noteref` names the id of a note (the schema checks only the form)."""
+    ids = set(root.xpath("//note/@id"))
+    for ref in root.iter("noteref"):
+        if ref.get("ref") not in ids:
+            raise SourceError(
+                f"noteref refers to {ref.get('ref')!r}, but no note has that id",
+                path=path,
+                line=ref.sourceline,
+            )
 
 
 def _clean(message: str) -> str:
@@ -323,7 +336,10 @@ def to_model(root: etree._Element, path: Path, data: bytes) -> Letter:
     refs = root.find("references")
     parl = root.find("parliamentary")
     att = root.find("attachments")
-    reissue = root.find("reissue-of")
+    reissue = _reissue(root)
+    date = dt.date.fromisoformat(root.findtext("date").strip())
+    if root.find("reissue-of") is not None:  # deprecated: its date is the original's
+        date = dt.date.fromisoformat(root.find("reissue-of").get("date"))
     signatories = []
     for sig in root.iterfind("signatories/signatory"):
         image = sig.find("signature")
@@ -343,12 +359,17 @@ def to_model(root: etree._Element, path: Path, data: bytes) -> Letter:
         theme=root.get("theme"),
         sender=sender,
         recipient=_lines(root.find("recipient")),
-        date=dt.date.fromisoformat(root.findtext("date").strip()),
+        date=date,
         subject=root.find("subject"),
         our_reference=_text(refs.find("ours")) if refs is not None else None,
         your_reference=_text(refs.find("yours")) if refs is not None else None,
         parliamentary=(
-            Parliamentary(dossier=parl.get("dossier"), number=parl.get("number"))
+            Parliamentary(
+                dossier=parl.get("dossier"),
+                number=parl.get("number"),
+                dossier_title=parl.find("dossier-title"),
+                document_title=parl.find("document-title"),
+            )
             if parl is not None
             else None
         ),
@@ -356,13 +377,24 @@ def to_model(root: etree._Element, path: Path, data: bytes) -> Letter:
         attachment_titles=tuple(_text(a) or "" for a in att.findall("attachment"))
         if att is not None
         else (),
-        reissue_of=(
-            Reissue(reissue.get("identifier"), dt.date.fromisoformat(reissue.get("date")))
-            if reissue is not None
-            else None
-        ),
+        reissue=reissue,
         body=root.find("body"),
         closing=root.find("closing"),
         signatories=tuple(signatories),
         annexes=tuple(root.findall("annex")),
+        kind=root.get("kind", "letter"),
+        place=_text(root.find("place")),
     )
+
+
+def _reissue(root: etree._Element) -> Reissue | None:
+    """`<reissue of date>`; the deprecated `<reissue-of>` dated the letter itself
+    with the reissue (its own date attribute was the original's)."""
+    new = root.find("reissue")
+    if new is not None:
+        day = dt.date.fromisoformat(new.get("date"))
+        return Reissue(new.get("of"), day, _text(new.find("reason")))
+    old = root.find("reissue-of")
+    if old is not None:
+        return Reissue(old.get("identifier"), dt.date.fromisoformat(root.findtext("date").strip()))
+    return None

@@ -39,6 +39,9 @@ class Signatory:
 class Parliamentary:
     dossier: str
     number: str | None = None
+    # Inline content (may hold notes): "Voorbeelddossier", "BRIEF VAN DE MINISTER VAN …"
+    dossier_title: etree._Element | None = field(default=None, compare=False)
+    document_title: etree._Element | None = field(default=None, compare=False)
 
     def label(self) -> str:
         """The citation form, e.g. "Kamerstuk 28676 nr. 350"."""
@@ -49,8 +52,11 @@ class Parliamentary:
 
 @dataclass(frozen=True)
 class Reissue:
-    identifier: str
-    date: dt.date
+    """This source reissues an earlier letter; the letter keeps its own date."""
+
+    identifier: str  # the original, e.g. "Kamerstuk 12 345, nr. 67"
+    date: dt.date  # the day of the reissue
+    reason: str | None = None
 
 
 @dataclass
@@ -61,18 +67,20 @@ class Letter:
     theme: str | None
     sender: Sender
     recipient: tuple[str, ...]
-    date: dt.date
+    date: dt.date  # the date the letter bears (a reissue keeps the original's)
     subject: etree._Element
     our_reference: str | None
     your_reference: str | None
     parliamentary: Parliamentary | None
     attachment_count: int | None
     attachment_titles: tuple[str, ...]
-    reissue_of: Reissue | None
+    reissue: Reissue | None
     body: etree._Element
     closing: etree._Element | None
     signatories: tuple[Signatory, ...]
     annexes: tuple[etree._Element, ...] = field(default_factory=tuple)
+    kind: str = "letter"  # or "kamerstuk": the printed parliamentary paper
+    place: str | None = None  # "Den Haag"
 
     @property
     def subject_text(self) -> str:
