@@ -192,13 +192,10 @@ def lines(prefix: str, count: int) -> str:
 
 
 def copy_theme(name: str, dest: Path, extra_css: str = "") -> Path:
-    """A copy of a built-in theme in `dest`, its shared-font paths made
-    absolute, with `extra_css` appended to its stylesheet."""
+    """A copy of a built-in theme in `dest` (it keeps working anywhere: its
+    fonts are bundled ones), with `extra_css` appended to its stylesheet."""
     src = data_root() / "styles" / name
     shutil.copytree(src, dest)
-    toml = dest / "theme.toml"
-    fonts = (data_root() / "styles" / "fonts").as_posix()
-    toml.write_text(toml.read_text(encoding="utf-8").replace('"../fonts/', f'"{fonts}/'))
     css = dest / "letter.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n" + extra_css, encoding="utf-8")
     return dest

@@ -10,6 +10,7 @@ import pytest
 
 from briefpers.check.preflight import preflight
 from briefpers.pipeline import build_letter
+from briefpers.settings import Settings
 
 from .conftest import INPUT
 
@@ -89,9 +90,9 @@ def test_pdfa2_profile_embeds_nothing() -> None:
             assert m["pdfuaid:part"] == "1"
 
 
-def test_source_date_epoch_sets_modify_date(monkeypatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14T22:13:20Z
-    built = build_letter(SEED)
+def test_source_date_epoch_sets_modify_date() -> None:
+    settings = Settings.from_env({"SOURCE_DATE_EPOCH": "1700000000"})  # 2023-11-14T22:13:20Z
+    built = build_letter(SEED, settings=settings)
     with pikepdf.open(io.BytesIO(built.pdf)) as pdf, meta(pdf) as m:
         assert m["xmp:CreateDate"] == "2022-01-14T00:00:00+00:00"
         assert m["xmp:ModifyDate"] == "2023-11-14T22:13:20+00:00"

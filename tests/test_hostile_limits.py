@@ -15,6 +15,7 @@ import pytest
 from briefpers.errors import ConfigError, ExitCode, SourceError, TimeLimitError
 from briefpers.limits import Limits, deadline, run_with_deadline
 from briefpers.pipeline import build_letter
+from briefpers.settings import Settings
 from briefpers.source.load import load
 
 from .conftest import ROOT
@@ -180,15 +181,15 @@ def test_outer_timer_is_restored() -> None:
         signal.signal(signal.SIGALRM, old)
 
 
-def test_build_letter_has_a_deadline(tmp_path: Path, monkeypatch) -> None:
+def test_build_letter_has_a_deadline(tmp_path: Path) -> None:
     path = letter(tmp_path, "<p>Tekst.</p>")
     with pytest.raises(TimeLimitError, match=r"longer than the limit of 0\.001 s") as info:
         build_letter(path, timeout=0.001)
     assert info.value.path == str(path)
-    monkeypatch.setenv("BRIEFPERS_TIMEOUT", "0.001")
+    settings = Settings.from_env({"BRIEFPERS_TIMEOUT": "0.001"})
     with pytest.raises(TimeLimitError):
-        build_letter(path)
-    assert build_letter(path, timeout=0).pages == 1  # an explicit value wins
+        build_letter(path, settings=settings)
+    assert build_letter(path, settings=settings, timeout=0).pages == 1  # an explicit value wins
 
 
 def test_endless_source_is_not_read_whole(tmp_path: Path) -> None:

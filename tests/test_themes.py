@@ -16,9 +16,10 @@ from click.testing import CliRunner
 from PIL import Image
 
 from briefpers.cli import main
-from briefpers.errors import ExitCode, ThemeError
+from briefpers.errors import ConfigError, ExitCode, ThemeError
 from briefpers.pipeline import build_letter, render_letter_html
 from briefpers.render.html import css_string
+from briefpers.settings import Settings
 from briefpers.themes import DEFAULT_THEME, builtin_themes, data_root, load_theme
 from briefpers.typeset import SandboxFetcher
 
@@ -40,6 +41,11 @@ def configure(monkeypatch: pytest.MonkeyPatch, folder: Path, text: str) -> Path:
     config.write_text(text, encoding="utf-8")
     monkeypatch.setenv("BRIEFPERS_CONFIG", str(config))
     return config
+
+
+def env() -> Settings:
+    """The settings of the (monkeypatched) environment, read as the CLI reads them."""
+    return Settings.from_env()
 
 
 def logo_png(path: Path) -> Path:
@@ -128,7 +134,7 @@ def test_configured_logo_replaces_the_emblem(monkeypatch, tmp_path: Path) -> Non
         tmp_path,
         '[themes.rijk]\nlogo = {path = "licensed/logo.png", alt = "Rijksoverheid"}\n',
     )
-    theme = load_theme("rijk")
+    theme = load_theme("rijk", env())
     assert theme.logo == logo.resolve() and theme.logo_alt == "Rijksoverheid"
     assert theme.config == (tmp_path / "config.toml").resolve()
     # The sandbox admits exactly the configured file, not its folder.
@@ -139,7 +145,7 @@ def test_configured_logo_replaces_the_emblem(monkeypatch, tmp_path: Path) -> Non
     assert fetcher.why_refused(neighbour.resolve().as_uri()) is not None
 
     # In the PDF: an image, not the emblem's vector drawing, fills the slot.
-    pdf = Measured(build_letter(SEED).pdf)
+    pdf = Measured(build_letter(SEED, settings=env()).pdf)
     slot = max(pdf.boxes[0], key=lambda b: (b.x1 - b.x0) * (b.bottom - b.top))
     assert abs(slot.x0 - 98.5) < 0.1 and abs(slot.x1 - 111.5) < 0.1
     assert abs(slot.top) < 0.1 and abs(slot.bottom - 37.125) < 0.1
@@ -149,14 +155,14 @@ def test_configured_logo_replaces_the_emblem(monkeypatch, tmp_path: Path) -> Non
 
 
 def test_configured_font_replaces_a_role(monkeypatch, tmp_path: Path) -> None:
-    before = render_letter_html(SEED)
+    before = render_letter_html(SEED, settings=env())
     configure(monkeypatch, tmp_path, f'[themes.rijk]\nfonts.sans = "{FONTS / "DejaVuSerif.ttf"}"\n')
-    theme = load_theme("rijk")
+    theme = load_theme("rijk", env())
     sans = [f for f in theme.fonts if f.family == "Rijk Sans"]
     assert [(f.weight, f.style, f.path.name) for f in sans] == [
         ("normal", "normal", "DejaVuSerif.ttf")  # the role is replaced as a whole
     ]
-    after = render_letter_html(SEED)
+    after = render_letter_html(SEED, settings=env())
     assert "DejaVuSerif.ttf" in after.split("Rijk Sans", 1)[1].split(";")[3]
     assert before != after
 
@@ -165,8 +171,9 @@ def built_in_a_new_process(out: Path) -> Measured:
     """WeasyPrint registers a family's fonts once per process (the first file
     wins): a changed configuration takes effect in a new process, as in use."""
     code = (
-        "import sys; from briefpers.pipeline import build_letter;"
-        f"open({str(out)!r}, 'wb').write(build_letter({str(SEED)!r}).pdf)"
+        "from briefpers.pipeline import build_letter; from briefpers.settings import Settings;"
+        f"open({str(out)!r}, 'wb').write(build_letter({str(SEED)!r},"
+        " settings=Settings.from_env()).pdf)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
     return Measured(out.read_bytes())
@@ -187,7 +194,7 @@ def test_configured_font_changes_the_pdf(monkeypatch, tmp_path: Path) -> None:
 def test_missing_configured_asset_fails_clearly(monkeypatch, tmp_path: Path) -> None:
     config = configure(monkeypatch, tmp_path, '[themes.rijk]\nlogo = "/no/such/logo.svg"\n')
     with pytest.raises(ThemeError) as caught:
-        load_theme("rijk")
+        load_theme("rijk", env())
     message = str(caught.value)
     assert str(config.resolve()) in message and "/no/such/logo.svg" in message
     assert "[themes.rijk] logo" in message
@@ -199,13 +206,15 @@ def test_missing_configured_asset_fails_clearly(monkeypatch, tmp_path: Path) -> 
 def test_missing_font_file_fails_clearly(monkeypatch, tmp_path: Path) -> None:
     configure(monkeypatch, tmp_path, '[themes.rijk.fonts.serif]\nregular = "RO-Serif.ttf"\n')
     with pytest.raises(ThemeError, match=r"fonts\.serif\.regular: .*RO-Serif\.ttf does not exist"):
-        load_theme("rijk")
+        load_theme("rijk", env())
 
 
 def test_missing_config_file_named_by_the_environment(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BRIEFPERS_CONFIG", str(tmp_path / "absent.toml"))
-    with pytest.raises(ThemeError, match="BRIEFPERS_CONFIG"):
-        load_theme("rijk")
+    with pytest.raises(ConfigError, match="BRIEFPERS_CONFIG"):
+        env()
+    result = CliRunner().invoke(main, ["html", str(SEED)])
+    assert result.exit_code == ExitCode.USAGE, result.output  # a setting: before any work
 
 
 def test_config_in_xdg_home_is_found(monkeypatch, tmp_path: Path) -> None:
@@ -213,7 +222,7 @@ def test_config_in_xdg_home_is_found(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "briefpers").mkdir()
     (tmp_path / "briefpers" / "config.toml").write_text("[themes.rijk]\nlogo = false\n")
-    assert load_theme("rijk").logo is None
+    assert load_theme("rijk", env()).logo is None
 
 
 @pytest.mark.parametrize(
@@ -227,9 +236,11 @@ def test_config_in_xdg_home_is_found(monkeypatch, tmp_path: Path) -> None:
     ],
 )
 def test_config_mistakes_are_reported(monkeypatch, tmp_path: Path, text: str, error: str) -> None:
-    configure(monkeypatch, tmp_path, text)
-    with pytest.raises(ThemeError, match=re.escape(error)):
-        load_theme("rijk")
+    """A wrong setting is the operator's mistake: a usage error (exit 2) naming the file."""
+    config = configure(monkeypatch, tmp_path, text)
+    with pytest.raises(ConfigError, match=re.escape(error)) as caught:
+        load_theme("rijk", env())
+    assert str(config.resolve()) in str(caught.value) or str(config) in str(caught.value)
 
 
 def test_organisation_defaults_and_labels_from_config(monkeypatch, tmp_path: Path) -> None:
@@ -243,12 +254,12 @@ def test_organisation_defaults_and_labels_from_config(monkeypatch, tmp_path: Pat
         "[themes.rijk.labels.nl]\n"
         'page = "Blad"\n',
     )
-    html = render_letter_html(SEED)
+    html = render_letter_html(SEED, settings=env())
     assert "post@example.org" in html  # filled in: the letter has no e-mail
     assert "000 000 00 00" not in html and "070 348 64 86" in html  # the letter's own wins
     assert "Postbus 20061" in html and "Postbus 1<" not in html
     assert '"Blad " counter(page) " van "' in html
-    assert load_theme("rijk").labels_for("nl")["date"] == "Datum"  # merged, not replaced
+    assert load_theme("rijk", env()).labels_for("nl")["date"] == "Datum"  # merged, not replaced
 
 
 def test_theme_path_from_config(monkeypatch, tmp_path: Path) -> None:
@@ -256,6 +267,6 @@ def test_theme_path_from_config(monkeypatch, tmp_path: Path) -> None:
     toml = tmp_path / "themes" / "house" / "theme.toml"
     toml.write_text(toml.read_text().replace('name = "plain"', 'name = "house"'))
     configure(monkeypatch, tmp_path, 'theme_path = ["themes"]\n')
-    theme = load_theme("house")
+    theme = load_theme("house", env())
     assert theme.name == "house" and theme.root == (tmp_path / "themes" / "house").resolve()
     assert DEFAULT_THEME == "rijk"

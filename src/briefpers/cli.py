@@ -10,6 +10,7 @@ import click
 
 from briefpers import __version__
 from briefpers.errors import BriefpersError, ExitCode
+from briefpers.profiles import DEFAULT_PROFILE, PROFILES
 
 DEBUG = {"on": False}
 
@@ -41,7 +42,7 @@ class Group(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(int(ExitCode.INTERRUPTED))
         except Exception as exc:
             fail(exc)
 
@@ -60,8 +61,21 @@ def output_folder_option(help_text: str):
 
 
 theme_option = click.option(
-    "--theme", help="Theme name or folder (default: the letter's, else rijk)."
+    "--theme", help="Theme name or folder (default: the letter's, else its kind's, else rijk)."
 )
+
+
+def settings_from_env(timeout: float | None = None):
+    """Read the environment once, here at the edge (a wrong setting: exit 2)."""
+    import dataclasses
+
+    from briefpers.settings import Settings
+
+    settings = Settings.from_env()
+    if timeout is not None:
+        limits = dataclasses.replace(settings.limits, timeout=timeout)
+        settings = dataclasses.replace(settings, limits=limits)
+    return settings
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,8 +92,8 @@ def main(debug: bool) -> None:
 @theme_option
 @click.option(
     "--profile",
-    type=click.Choice(["pdfa-3a-ua1", "pdfa-2a-ua1"]),
-    default="pdfa-3a-ua1",
+    type=click.Choice(list(PROFILES)),
+    default=DEFAULT_PROFILE,
     show_default=True,
     help="Archival profile; pdfa-2a-ua1 embeds no source.",
 )
@@ -148,6 +162,7 @@ def build(
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
+    settings = settings_from_env(timeout)
     found = find_sources(sources or (Path("input"),))
     if not found:
         click.echo("nothing to build: no *.xml sources found", err=True)
@@ -160,7 +175,7 @@ def build(
         from briefpers.check.verapdf import find_verapdf
 
         find_verapdf()  # a missing Java stops the run before any rendering
-    options = Options(out_dir, theme=theme, profile=profile, force=force, timeout=timeout)
+    options = Options(out_dir, theme=theme, profile=profile, force=force, settings=settings)
     batch = Batch(found, options)
     batch.plan()
     runner = make_executor(executor, jobs=jobs, scheduler=scheduler)
@@ -285,7 +300,7 @@ def html(source: Path, theme: str | None) -> None:
     """Print the HTML stage of a letter (for theme work)."""
     from briefpers.pipeline import render_letter_html
 
-    click.echo(render_letter_html(source, theme=theme))
+    click.echo(render_letter_html(source, settings=settings_from_env(), theme=theme))
 
 
 @main.command()
@@ -310,8 +325,9 @@ def preview(
     from briefpers.preview import preview as make_preview
     from briefpers.preview import stale_pages
 
+    settings = settings_from_env()
     for source in sources:
-        result = make_preview(source, theme=theme, dpi=dpi, gray=gray)
+        result = make_preview(source, settings=settings, theme=theme, dpi=dpi, gray=gray)
         for name, png in zip(result.names(), result.pages, strict=True):
             write_atomic(out_dir / name, png)
         for old in stale_pages(out_dir, result):

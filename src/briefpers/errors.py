@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     DEPENDENCY = 7  # Java, veraPDF or a system library is missing
     LINT = 8  # lint found problems (errors, or warnings with --strict)
     INTERNAL = 70  # a bug in briefpers: please report it
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention)
 
 
 class BriefpersError(Exception):
@@ -67,6 +68,12 @@ class SourceError(BriefpersError):
 
 class ConfigError(BriefpersError):
     """A setting (an environment variable, a configuration value) is unusable."""
+
+    exit_code = ExitCode.USAGE
+
+
+class UsageError(BriefpersError):
+    """The command names sources or options that cannot be used as asked."""
 
     exit_code = ExitCode.USAGE
 

@@ -16,7 +16,6 @@ first; the size limits keep such calls short.
 from __future__ import annotations
 
 import ctypes
-import os
 import signal
 import threading
 import time
@@ -65,9 +64,9 @@ class Limits:
     timeout: float = 300.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
-        """The defaults, overridden by `BRIEFPERS_MAX_*` / `BRIEFPERS_TIMEOUT`."""
-        environ = os.environ if environ is None else environ
+    def from_env(cls, environ: Mapping[str, str]) -> Limits:
+        """The defaults, overridden by `BRIEFPERS_MAX_*` / `BRIEFPERS_TIMEOUT`
+        (called once, by `briefpers.settings`)."""
         values: dict[str, Any] = {}
         for f in fields(cls):
             name = env_name(f.name)

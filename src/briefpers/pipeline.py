@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefpers.archive.finish import DEFAULT_PROFILE, PROFILES, finish
-from briefpers.errors import BriefpersError
-from briefpers.limits import Limits, deadline
+from briefpers.archive.finish import finish
+from briefpers.limits import deadline
+from briefpers.profiles import resolve_profile
 from briefpers.render.html import render_html
+from briefpers.settings import Settings
 from briefpers.source.load import load
 from briefpers.source.model import Letter
-from briefpers.themes import Theme, load_theme
+from briefpers.themes import Theme, load_theme, theme_for
 from briefpers.typeset import typeset
 
 
@@ -23,16 +24,10 @@ class Built:
     pages: int
 
 
-def resolve_profile(name: str | None):
-    name = name or DEFAULT_PROFILE
-    if name not in PROFILES:
-        raise BriefpersError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
-    return PROFILES[name]
-
-
 def build_letter(
     source: Path | str,
     *,
+    settings: Settings | None = None,
     theme: str | None = None,
     profile: str | None = None,
     data: bytes | None = None,
@@ -40,21 +35,35 @@ def build_letter(
 ) -> Built:
     """Build one letter source into archival PDF bytes.
 
-    `timeout` bounds the whole build in seconds (None: BRIEFPERS_TIMEOUT, else
-    300; 0: no limit); past it, TimeLimitError. See `briefpers.limits.deadline`
-    for where that works (any thread; SIGALRM in the main thread).
+    `settings`: limits, SOURCE_DATE_EPOCH, user configuration and theme path
+    (default: the built-in defaults; the CLI passes `Settings.from_env()`).
+    `theme` is the operator's choice (a name or a folder); without it the
+    letter's own theme name, else its kind's layout. `timeout` bounds the
+    whole build in seconds (None: the settings' limit; 0: no limit); past it,
+    TimeLimitError. See `briefpers.limits.deadline` for where that works.
     """
-    limits = Limits.from_env()
-    seconds = limits.timeout if timeout is None else timeout
+    settings = settings or Settings()
+    seconds = settings.limits.timeout if timeout is None else timeout
     with deadline(seconds, path=source):
-        return _build(source, theme, profile, data, limits)
+        return _build(source, settings, theme, profile, data)
+
+
+def letter_theme(letter: Letter, settings: Settings, theme: str | None) -> Theme:
+    """The operator's theme if given, else the one the letter names (by name only)."""
+    if theme:
+        return load_theme(theme, settings)
+    return load_theme(theme_for(letter), settings, operator=False)
 
 
 def _build(
-    source: Path | str, theme: str | None, profile: str | None, data: bytes | None, limits: Limits
+    source: Path | str,
+    settings: Settings,
+    theme: str | None,
+    profile: str | None,
+    data: bytes | None,
 ) -> Built:
-    letter = load(source, data, limits)
-    the_theme = load_theme(theme or letter.theme)
+    letter = load(source, data, settings.limits)
+    the_theme = letter_theme(letter, settings, theme)
     prof = resolve_profile(profile)
     html = render_html(letter, the_theme)
     raw, pages = typeset(
@@ -64,10 +73,14 @@ def _build(
         base_dir=letter.path.parent,
         variant=prof.weasyprint_variant,
     )
-    return Built(letter, the_theme, finish(raw, letter, prof, the_theme.name), pages)
+    pdf = finish(raw, letter, prof, the_theme.name, moment=settings.build_moment())
+    return Built(letter, the_theme, pdf, pages)
 
 
-def render_letter_html(source: Path | str, *, theme: str | None = None) -> str:
+def render_letter_html(
+    source: Path | str, *, settings: Settings | None = None, theme: str | None = None
+) -> str:
     """The HTML stage alone (for debugging a theme)."""
-    letter = load(source)
-    return render_html(letter, load_theme(theme or letter.theme))
+    settings = settings or Settings()
+    letter = load(source, limits=settings.limits)
+    return render_html(letter, letter_theme(letter, settings, theme))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from briefpers.errors import DependencyError, RenderError
 from briefpers.pipeline import build_letter
+from briefpers.settings import Settings
 
 DEFAULT_DPI = 60
 PAGE_FILE = re.compile(r"-(\d+)\.png$")
@@ -77,11 +78,16 @@ def gray_png(png: bytes, levels: int = 16) -> bytes:
 
 
 def preview(
-    source: Path, *, theme: str | None = None, dpi: int = DEFAULT_DPI, gray: bool = False
+    source: Path,
+    *,
+    settings: Settings | None = None,
+    theme: str | None = None,
+    dpi: int = DEFAULT_DPI,
+    gray: bool = False,
 ) -> Preview:
     """Build `source` in memory and rasterise its pages."""
     pdftoppm()  # fail before the build, not after it
-    built = build_letter(source, theme=theme)
+    built = build_letter(source, settings=settings, theme=theme)
     pages = rasterise(built.pdf, dpi)
     return Preview(Path(source).stem, [gray_png(p) for p in pages] if gray else pages)
 

@@ -5,6 +5,12 @@ Built-in themes live in `styles/<name>/`; the shared base templates in
 `theme_path` in the user configuration (see `briefpers.userconfig`), which
 also supplies licensed assets: the user's `[themes.<name>]` table is laid
 over the theme's own theme.toml. Code never asks which theme it renders.
+
+Trust: themes and the user configuration are the operator's; a letter is
+not. A letter names a theme only by name, found on the operator's theme
+path; only the operator (`--theme`) may name a folder. Every file a theme
+folder's theme.toml names must lie inside that folder; files outside it
+(licensed logos and fonts) come only from the user configuration.
 """
 
 from __future__ import annotations
@@ -17,11 +23,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from briefpers.errors import ThemeError
-from briefpers.source.model import Sender
-from briefpers.userconfig import UserConfig, load_user_config
+from briefpers.errors import ConfigError, ThemeError
+from briefpers.settings import Settings
+from briefpers.source.model import Letter, Sender
+from briefpers.userconfig import UserConfig
 
 DEFAULT_THEME = "rijk"
+# The layout a letter kind gets when neither the letter nor the operator names one.
+KIND_THEMES = {"letter": DEFAULT_THEME, "kamerstuk": "kamerstuk"}
+# What a letter may write in theme="…": a plain name (the schema says the same).
+THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 THEME_KEYS = frozenset(
     {"name", "description", "stylesheet", "default_lang", "logo", "fonts", "sender", "labels"}
 )
@@ -93,7 +104,7 @@ class Theme:
     def asset_roots(self) -> list[Path]:
         """What the typesetter may read: the theme folder, the shared fonts and
         exactly the configured files (a file is a root that admits only itself)."""
-        return [self.root, data_root() / "styles" / "fonts", *self.asset_files]
+        return [self.root, shared_fonts(), *self.asset_files]
 
     def labels_for(self, lang: str) -> dict[str, str]:
         """Labels in the letter's language, else the theme's default language."""
@@ -104,14 +115,18 @@ class Theme:
         raise ThemeError(f"theme {self.name!r} defines no labels", path=self.root / "theme.toml")
 
 
+def shared_fonts() -> Path:
+    """The free fonts briefpers bundles, which every theme may use."""
+    return data_root() / "styles" / "fonts"
+
+
 def base_templates() -> Path:
     return data_root() / "templates"
 
 
-def search_path(config: UserConfig | None = None) -> list[Path]:
-    extra = [Path(p) for p in os.environ.get("BRIEFPERS_THEME_PATH", "").split(os.pathsep) if p]
-    configured = config.theme_path if config else []
-    return [*extra, *configured, data_root() / "styles"]
+def search_path(settings: Settings) -> list[Path]:
+    """The operator's theme folders, then the built-in themes."""
+    return [*settings.theme_path, data_root() / "styles"]
 
 
 def builtin_themes() -> list[str]:
@@ -120,12 +135,48 @@ def builtin_themes() -> list[str]:
     return sorted(p.parent.name for p in styles.glob("*/theme.toml"))
 
 
-def load_theme(name: str | None = None) -> Theme:
-    """Find a theme by name (or a path to a theme folder), read its theme.toml
-    and lay the user's configuration over it."""
-    config = load_user_config()
-    stamp = config.path.stat().st_mtime_ns if config.path else None
-    return _load_theme(name or DEFAULT_THEME, config, stamp, tuple(search_path(config)))
+def is_path(request: str) -> bool:
+    """Whether a theme request names a folder rather than a theme."""
+    return os.sep in request or "/" in request or request in (".", "..")
+
+
+def theme_for(letter: Letter) -> str:
+    """The theme a letter asks for: its own by name, else its kind's layout."""
+    return letter.theme or KIND_THEMES.get(letter.kind, DEFAULT_THEME)
+
+
+def load_theme(
+    name: str | None = None, settings: Settings | None = None, *, operator: bool = True
+) -> Theme:
+    """Find a theme by name, read its theme.toml and lay the user's configuration over it.
+
+    `operator`: the request comes from whoever runs briefpers (`--theme`), who
+    may also name a theme folder. A letter's request (`operator=False`) must
+    be a plain name, looked up on the operator's theme path only.
+    """
+    settings = settings or Settings()
+    name = name or DEFAULT_THEME
+    if not operator and not THEME_NAME.match(name):
+        raise ThemeError(f"theme {name[:80]!r}: a letter may name a theme only by its name")
+    return _load_theme(name, settings.user_config, tuple(search_path(settings)))
+
+
+def operator_themes(settings: Settings, requested: str | None) -> list[Theme]:
+    """Load the requested theme and every theme the user configuration sets up,
+    so that a wrong setting stops a run before any letter is built."""
+    names = [requested or DEFAULT_THEME]
+    folders = search_path(settings)
+    names += [n for n in settings.user_config.themes if any(_theme_dir(d / n) for d in folders)]
+    return [load_theme(n, settings) for n in dict.fromkeys(names)]
+
+
+def forget() -> None:
+    """Drop the cached themes (a long-lived worker must see edited theme folders)."""
+    _load_theme.cache_clear()
+
+
+def _theme_dir(folder: Path) -> bool:
+    return (folder / "theme.toml").is_file()
 
 
 @dataclass(frozen=True)
@@ -137,44 +188,84 @@ class _Layer:
     origin: Path  # the file, named in error messages
     where: str  # "" for theme.toml, "[themes.x] " for the user configuration
 
-    def error(self, message: str) -> ThemeError:
-        return ThemeError(f"{self.where}{message}", path=self.origin)
+    def error(self, message: str) -> ThemeError | ConfigError:
+        if self.where:  # the user configuration: a setting, the operator's to fix
+            return ConfigError(f"{self.where}{message}", path=self.origin)
+        return ThemeError(message, path=self.origin)
 
     def asset(self, value: object, key: str) -> Path:
         if not isinstance(value, str) or not value:
             raise self.error(f"{key} must be a file path")
-        path = (self.base / Path(value).expanduser()).resolve()
-        if not path.is_file():
-            raise self.error(f"{key}: {path} does not exist")
-        return path
+        if self.where:  # the user configuration may name any file (licensed assets)
+            path = (self.base / Path(value).expanduser()).resolve()
+            if not path.is_file():
+                raise ThemeError(f"{self.where}{key}: {path} does not exist", path=self.origin)
+            return path
+        # A theme folder is data that may be copied anywhere: its files lie
+        # inside it, or are fonts that briefpers bundles (`dejavu/DejaVuSans.ttf`).
+        # A file elsewhere is a licensed asset, which only the user configuration names.
+        for root in (self.base, shared_fonts()):
+            path = (root / value).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                return path
+        path = (self.base / value).resolve()
+        if not path.is_relative_to(self.base):
+            raise self.error(
+                f"{key}: {value!r} is outside the theme folder "
+                f"(name files outside it in the user configuration)"
+            )
+        raise self.error(f"{key}: {value!r} does not exist in the theme folder")
+
+
+def _inside(root: Path, relative: object, key: str, origin: Path) -> Path:
+    """A path named by theme.toml, resolved (symlinks too) inside the theme folder."""
+    if not isinstance(relative, str) or not relative:
+        raise ThemeError(f"{key} must be a file name", path=origin)
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise ThemeError(f"{key}: {relative!r} is outside the theme folder", path=origin)
+    return path
 
 
 @lru_cache(maxsize=32)
-def _load_theme(
-    name: str, config: UserConfig, _stamp: int | None, folders: tuple[Path, ...]
-) -> Theme:
-    candidates = [Path(name)] if os.sep in name else [d / name for d in folders]
-    root = next((c for c in candidates if (c / "theme.toml").is_file()), None)
+def _load_theme(name: str, config: UserConfig, folders: tuple[Path, ...]) -> Theme:
+    candidates = [Path(name)] if is_path(name) else [d / name for d in folders]
+    root = next((c for c in candidates if _theme_dir(c)), None)
     if root is None:
-        raise ThemeError(f"no theme {name!r} (looked in {', '.join(map(str, candidates))})")
+        raise ThemeError(_not_found(name, candidates, folders))
     root = root.resolve()
     toml_path = root / "theme.toml"
     try:
         table = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ThemeError(f"cannot read theme.toml: {exc}", path=toml_path) from None
     except tomllib.TOMLDecodeError as exc:
         raise ThemeError(f"theme.toml is not valid TOML: {exc}", path=toml_path) from None
     unknown = sorted(set(table) - THEME_KEYS)
     if unknown:
         raise ThemeError(f"unknown key {unknown[0]!r} in theme.toml", path=toml_path)
+    for key in ("name", "description", "stylesheet", "default_lang"):
+        if key in table and not isinstance(table[key], str):
+            raise ThemeError(f"{key} must be a string", path=toml_path)
+    for key in ("labels", "sender"):
+        if not isinstance(table.get(key, {}), dict):
+            raise ThemeError(f"{key} must be a table", path=toml_path)
     theme_name = table.get("name", root.name)
     layers = [_Layer(table, root, toml_path, "")]
     if config.path is not None:
         user = config.theme(theme_name)
         if user:
             layers.append(_Layer(user, config.base, config.path, f"[themes.{theme_name}] "))
-    stylesheet = root / table.get("stylesheet", "letter.css")
+    stylesheet = _inside(root, table.get("stylesheet", "letter.css"), "stylesheet", toml_path)
     if not stylesheet.is_file():
         raise ThemeError(f"stylesheet {stylesheet.name} is missing", path=toml_path)
+    templates = root / "templates"
+    if templates.exists() and not templates.resolve().is_relative_to(root):
+        raise ThemeError("templates/ is outside the theme folder", path=toml_path)
+    for layer in layers[1:]:
+        for key in ("labels", "sender"):
+            if not isinstance(layer.table.get(key, {}), dict):
+                raise layer.error(f"{key} must be a table")
     logo, logo_alt = _logo(layers)
     return Theme(
         name=theme_name,
@@ -182,12 +273,22 @@ def _load_theme(
         stylesheet=stylesheet,
         logo=logo,
         logo_alt=logo_alt,
-        labels=_merged(layers, "labels", depth=2),
+        labels=_labels(layers),
         fonts=_fonts(layers, theme_name),
         sender=_sender(layers),
         default_lang=table.get("default_lang", "nl"),
         config=config.path if len(layers) > 1 else None,
     )
+
+
+def _not_found(name: str, candidates: list[Path], folders: tuple[Path, ...]) -> str:
+    """No such theme: where we looked, and the nearest name there is."""
+    import difflib
+
+    known = sorted({p.parent.name for d in folders for p in Path(d).glob("*/theme.toml")})
+    near = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else f"; themes: {', '.join(known)}"
+    return f"no theme {name[:80]!r} (looked in {', '.join(map(str, candidates))}){hint}"
 
 
 def _logo(layers: list[_Layer]) -> tuple[Path | None, str]:
@@ -207,6 +308,8 @@ def _logo(layers: list[_Layer]) -> tuple[Path | None, str]:
         if "path" in value:
             path = layer.asset(value["path"], "logo")
         alt = value.get("alt", alt)
+        if not isinstance(alt, str):
+            raise layer.error("logo.alt must be a string")
     return path, alt
 
 
@@ -268,6 +371,15 @@ def _sender(layers: list[_Layer]) -> dict[str, str | tuple[str, ...]]:
                 raise layer.error(f"sender.{key} must be a string")
             merged[attr] = value
     return merged
+
+
+def _labels(layers: list[_Layer]) -> dict[str, dict[str, str]]:
+    """`labels.<lang>.<key> = "text"`, merged over the layers."""
+    for layer in layers:
+        for lang, table in layer.table.get("labels", {}).items():
+            if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+                raise layer.error(f"labels.{lang} must be a table of strings")
+    return _merged(layers, "labels", depth=2)
 
 
 def _merged(layers: list[_Layer], key: str, depth: int) -> dict[str, Any]:

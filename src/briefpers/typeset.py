@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,10 @@ MAX_IMAGE_PIXELS = 50_000_000
 OBJECT_REPR = re.compile(r" ?<[^<>]* at 0x[0-9a-fA-F]+>")
 NOT_IMAGES = frozenset({".css", ".ttf", ".otf", ".woff", ".woff2", ".svg"})
 
-PDF_VARIANTS = {"pdfa-3a-ua1": "pdf/a-3a", "pdfa-2a-ua1": "pdf/a-2a"}
+# WeasyPrint's font configuration and caches are per process and not made
+# for concurrent use: a worker with several threads lays out one letter at a
+# time (loading, rendering HTML and finishing still run in parallel).
+_engine = threading.RLock()
 
 
 def _weasyprint():
@@ -40,6 +44,13 @@ def _weasyprint():
 
     structure_hints.install()
     return weasyprint
+
+
+def forget() -> None:
+    """Drop the cached fonts and stylesheets (a long-lived worker must see edits)."""
+    with _engine:
+        stylesheet.cache_clear()
+        font_config.cache_clear()
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +166,13 @@ def typeset(
     variant: str = "pdf/a-3a",
 ) -> tuple[bytes, int]:
     """Lay out the HTML; return tagged PDF bytes and the page count."""
+    with _engine:
+        return _typeset(html, stylesheet_path, tuple(asset_roots), base_dir, variant)
+
+
+def _typeset(
+    html: str, stylesheet_path: Path, asset_roots: tuple[Path, ...], base_dir: Path, variant: str
+) -> tuple[bytes, int]:
     wp = _weasyprint()
     from weasyprint.urls import FatalURLFetchingError
 

@@ -21,13 +21,14 @@ Relative paths are relative to the configuration file.
 
 from __future__ import annotations
 
-import os
+import hashlib
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefpers.errors import ThemeError
+from briefpers.errors import ConfigError
 
 ENV_VAR = "BRIEFPERS_CONFIG"
 
@@ -42,6 +43,7 @@ class UserConfig:
 
     path: Path | None = None
     data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    digest: str = ""  # of the file's bytes: an edited file is a different configuration
 
     @property
     def base(self) -> Path:
@@ -55,45 +57,67 @@ class UserConfig:
             folders = [folders]
         return [self.base / Path(f).expanduser() for f in folders]
 
+    @property
+    def themes(self) -> list[str]:
+        """Names of the themes this file configures."""
+        return sorted(self.data.get("themes", {}))
+
     def theme(self, name: str) -> dict[str, Any]:
-        """The `[themes.<name>]` table, checked for unknown keys."""
-        table = self.data.get("themes", {}).get(name, {})
-        if not isinstance(table, dict):
-            raise ThemeError(f"[themes.{name}] must be a table", path=self.path)
-        unknown = sorted(set(table) - THEME_KEYS)
-        if unknown:
-            raise ThemeError(
-                f"[themes.{name}]: unknown key {unknown[0]!r} "
-                f"(allowed: {', '.join(sorted(THEME_KEYS))})",
-                path=self.path,
-            )
-        return table
+        """The `[themes.<name>]` table (its shape was checked when the file was read)."""
+        return self.data.get("themes", {}).get(name, {})
 
 
-def config_path() -> Path | None:
+def config_path(environ: Mapping[str, str]) -> Path | None:
     """The configuration file in effect, or None."""
-    env = os.environ.get(ENV_VAR)
+    env = environ.get(ENV_VAR)
     if env is not None:
         if not env:
             return None
         path = Path(env).expanduser()
         if not path.is_file():
-            raise ThemeError(f"{ENV_VAR} names {path}, which does not exist")
+            raise ConfigError(f"{ENV_VAR} names {path}, which is not a file")
         return path
-    home = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    home = environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
     path = Path(home) / "briefpers" / "config.toml"
     return path if path.is_file() else None
 
 
-def load_user_config() -> UserConfig:
-    """Read the configuration file in effect (cheap: a small TOML file)."""
-    path = config_path()
+def load_user_config(environ: Mapping[str, str]) -> UserConfig:
+    """Read and check the configuration file in effect (called once, by `settings`)."""
+    path = config_path(environ)
     if path is None:
         return UserConfig()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ThemeError(f"cannot read the configuration: {exc}", path=path) from None
+        raise ConfigError(f"cannot read the configuration: {exc}", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ThemeError(f"not valid TOML: {exc}", path=path) from None
-    return UserConfig(path=path.resolve(), data=data)
+        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
+    _check_shape(data, path)
+    return UserConfig(path=path.resolve(), data=data, digest=hashlib.sha256(raw).hexdigest())
+
+
+def _check_shape(data: dict[str, Any], path: Path) -> None:
+    """Wrong types are the operator's mistake: say so before any work starts."""
+    unknown = sorted(set(data) - {"theme_path", "themes"})
+    if unknown:
+        raise ConfigError(f"unknown key {unknown[0]!r} (allowed: theme_path, themes)", path=path)
+    folders = data.get("theme_path", [])
+    if isinstance(folders, str):
+        folders = [folders]
+    if not isinstance(folders, list) or not all(isinstance(f, str) and f for f in folders):
+        raise ConfigError("theme_path must be a folder or a list of folders", path=path)
+    themes = data.get("themes", {})
+    if not isinstance(themes, dict):
+        raise ConfigError("themes must be a table of [themes.<name>] tables", path=path)
+    for name, table in themes.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"[themes.{name}] must be a table", path=path)
+        unknown = sorted(set(table) - THEME_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"[themes.{name}]: unknown key {unknown[0]!r} "
+                f"(allowed: {', '.join(sorted(THEME_KEYS))})",
+                path=path,
+            )

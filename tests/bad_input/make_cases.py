@@ -295,6 +295,15 @@ def cases() -> list[dict]:
         2,
         "BRIEFPERS_MAX_DEPTH='deep': must be a positive whole number",
         env={"BRIEFPERS_MAX_DEPTH": "deep"},
+        why="a setting: reported before any letter is read, naming the variable",
+    )
+    add(
+        "bad-epoch-setting.xml",
+        letter(P),
+        2,
+        "SOURCE_DATE_EPOCH='1e9': must be whole seconds since 1970",
+        env={"SOURCE_DATE_EPOCH": "1e9"},
+        why="a setting: reported before any letter is read, naming the variable",
     )
 
     # Assets outside the sandbox or unusable (exit 4) ------------------------
@@ -353,10 +362,17 @@ def cases() -> list[dict]:
         "cannot be used as an image",
     )
     add(
-        "unknown-theme.xml",
+        "theme-path-in-letter.xml",
         letter(P).replace('xml:lang="nl"', 'xml:lang="nl" theme="../../etc"'),
+        3,
+        "attribute 'theme'",
+        why="a letter names a theme by name only, never a folder",
+    )
+    add(
+        "unknown-theme.xml",
+        letter(P).replace('xml:lang="nl"', 'xml:lang="nl" theme="nosuchtheme"'),
         4,
-        "theme",
+        "no theme 'nosuchtheme'",
     )
 
     # Too slow (exit 5) ------------------------------------------------------

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
-from dataclasses import dataclass
 
 import pikepdf
 from pikepdf import Dictionary, Name, String
@@ -21,32 +19,20 @@ from briefpers import __version__
 from briefpers.archive import tags
 from briefpers.archive.xmp import XmpData, build_xmp
 from briefpers.errors import RenderError
-from briefpers.render.html import authors
+from briefpers.profiles import Profile
 from briefpers.source.model import Letter
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    pdfa_part: int
-    pdfa_conformance: str
-    embed_source: bool
-    weasyprint_variant: str
+def made_on(letter: Letter) -> dt.datetime:
+    """When the document was made: its reissue day, else the date it bears (midnight UTC)."""
+    day = letter.reissue.date if letter.reissue else letter.date
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
 
 
-PROFILES = {
-    "pdfa-3a-ua1": Profile("pdfa-3a-ua1", 3, "A", True, "pdf/a-3a"),
-    "pdfa-2a-ua1": Profile("pdfa-2a-ua1", 2, "A", False, "pdf/a-2a"),
-}
-DEFAULT_PROFILE = "pdfa-3a-ua1"
-
-
-def build_date(letter: Letter) -> dt.datetime:
-    """The moment the PDF is said to be made: SOURCE_DATE_EPOCH or the letter's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return dt.datetime.combine(letter.date, dt.time(0, 0), tzinfo=dt.UTC)
+def build_date(letter: Letter, moment: dt.datetime | None) -> dt.datetime:
+    """The moment the PDF is said to be written: SOURCE_DATE_EPOCH (`moment`)
+    or, without it, when the document was made."""
+    return moment if moment is not None else made_on(letter)
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -64,11 +50,12 @@ def producer() -> str:
     return f"briefpers {__version__} ({versions})"
 
 
-def xmp_data(letter: Letter, profile: Profile, theme_name: str) -> XmpData:
+def xmp_data(
+    letter: Letter, profile: Profile, theme_name: str, moment: dt.datetime | None = None
+) -> XmpData:
     # A reissue is made on its reissue date; the letter keeps the date it bears.
-    made = letter.reissue.date if letter.reissue else letter.date
-    created = dt.datetime.combine(made, dt.time(0, 0), tzinfo=dt.UTC)
-    modified = max(created, build_date(letter))
+    created = made_on(letter)
+    modified = max(created, build_date(letter, moment))
     keywords = [letter.parliamentary.label()] if letter.parliamentary else []
     bp = {
         "reference": letter.our_reference or "",
@@ -90,7 +77,7 @@ def xmp_data(letter: Letter, profile: Profile, theme_name: str) -> XmpData:
     return XmpData(
         title=letter.subject_text,
         lang=letter.lang,
-        creators=authors(letter),
+        creators=letter.authors,
         description=letter.subject_text,
         date=letter.date.isoformat(),
         create_date=_iso(created),
@@ -140,11 +127,21 @@ def _embed_source(pdf: pikepdf.Pdf, letter: Letter, moment: dt.datetime) -> None
     pdf.Root.AF = pikepdf.Array([spec.obj])
 
 
-def finish(pdf_bytes: bytes, letter: Letter, profile: Profile, theme_name: str) -> bytes:
-    """Turn WeasyPrint's tagged PDF into the archival PDF for `profile`."""
+def finish(
+    pdf_bytes: bytes,
+    letter: Letter,
+    profile: Profile,
+    theme_name: str,
+    *,
+    moment: dt.datetime | None = None,
+) -> bytes:
+    """Turn WeasyPrint's tagged PDF into the archival PDF for `profile`.
+
+    `moment`: SOURCE_DATE_EPOCH as a date-time, or None (the letter's date).
+    """
     try:
         with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-            data = xmp_data(letter, profile, theme_name)
+            data = xmp_data(letter, profile, theme_name, moment)
             # Drop what WeasyPrint declared; we write all of it ourselves.
             for key in ("/AF", "/Names"):
                 if key in pdf.Root:
@@ -160,7 +157,7 @@ def finish(pdf_bytes: bytes, letter: Letter, profile: Profile, theme_name: str) 
             pdf.Root.ViewerPreferences = prefs
             pdf.Root.MarkInfo = Dictionary(Marked=True)
             if profile.embed_source:
-                _embed_source(pdf, letter, build_date(letter))
+                _embed_source(pdf, letter, build_date(letter, moment))
             tags.repair(pdf)
             # qpdf keeps an existing first /ID element; WeasyPrint's depends
             # on the run, so drop it and let both elements derive from content.

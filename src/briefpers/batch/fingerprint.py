@@ -14,7 +14,6 @@ of a thousand letters must stay cheap.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from briefpers import __version__
 from briefpers.batch.files import sha256_file
 from briefpers.batch.sources import display
 from briefpers.errors import BriefpersError
+from briefpers.settings import Settings
 from briefpers.themes import Theme, load_theme
 
 
@@ -65,14 +65,11 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") or part == "__pycache__" for part in parts)
 
 
-def source_date_epoch() -> str | None:
-    return os.environ.get("SOURCE_DATE_EPOCH") or None
-
-
 class Fingerprints:
     """Per-run caches of theme hashes (a theme is hashed once, not per letter)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
         self._dirs: dict[tuple[str, ...], str] = {}
         self._requests: dict[str | None, str | None] = {}
 
@@ -86,7 +83,7 @@ class Fingerprints:
         """The hash of the theme a name or folder resolves to now (None: none)."""
         if request not in self._requests:
             try:
-                theme = load_theme(request)
+                theme = load_theme(request, self.settings)
             except BriefpersError:
                 self._requests[request] = None
             else:
@@ -113,7 +110,7 @@ class Fingerprints:
             ("profile", profile, "profile changed"),
             ("briefpers_version", __version__, "briefpers version changed"),
             ("theme_option", theme_option, "theme option changed"),
-            ("source_date_epoch", source_date_epoch(), "SOURCE_DATE_EPOCH changed"),
+            ("source_date_epoch", self.settings.epoch_text, "SOURCE_DATE_EPOCH changed"),
         )
         for key, value, reason in checks:
             if entry.get(key) != value:

@@ -23,10 +23,12 @@ from briefpers import __version__
 from briefpers.batch import manifest
 from briefpers.batch.executors import Executor
 from briefpers.batch.files import clean_stale_parts, sha256_file, write_atomic
-from briefpers.batch.fingerprint import Fingerprints, source_date_epoch
+from briefpers.batch.fingerprint import Fingerprints
 from briefpers.batch.sources import check_outputs_unique, display, output_for
 from briefpers.batch.worker import Outcome, Task
-from briefpers.themes import load_theme
+from briefpers.profiles import DEFAULT_PROFILE
+from briefpers.settings import Settings
+from briefpers.themes import is_path, operator_themes
 
 FLUSH_EVERY = 1.0  # seconds between manifest merges while letters finish
 
@@ -37,9 +39,10 @@ class Options:
 
     out_dir: Path
     theme: str | None = None
-    profile: str = "pdfa-3a-ua1"
+    profile: str = DEFAULT_PROFILE
     force: bool = False
-    timeout: float | None = None  # seconds per letter; see worker.Task
+    # Limits (the time limit per letter too), SOURCE_DATE_EPOCH, user configuration.
+    settings: Settings = field(default_factory=Settings)
 
 
 @dataclass
@@ -79,23 +82,26 @@ class Batch:
     check_seconds: float = 0.0
     run_seconds: float = 0.0
     validate_seconds: float = 0.0
-    _fingerprints: Fingerprints = field(default_factory=Fingerprints)
+    _fingerprints: Fingerprints = field(init=False)
     _entries: dict[str, manifest.Entry] = field(default_factory=dict)
     _reasons: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._fingerprints = Fingerprints(self.options.settings)
 
     def plan(self) -> None:
         """Sort sources into up to date (results) and stale (tasks)."""
         start = time.perf_counter()
         out_dir = self.options.out_dir
+        settings = self.options.settings
         check_outputs_unique(list(self.sources), out_dir)
         theme = _normalise_theme(self.options.theme)
-        if theme is not None:
-            load_theme(theme)  # a wrong --theme stops here, not once per letter
+        # A wrong --theme or theme setting stops here, not once per letter.
+        operator_themes(settings, theme)
         # Hash the usual theme before any letter is built: the hash recorded
         # for a PDF must describe the theme as it was when the build began.
         self._fingerprints.theme_hash_for(theme)
         self._entries = manifest.read(out_dir)
-        epoch = source_date_epoch()
         for source in self.sources:
             output = output_for(source, out_dir)
             reason = "forced" if self.options.force else None
@@ -126,8 +132,7 @@ class Batch:
                     theme=theme,
                     profile=self.options.profile,
                     name=display(source),
-                    source_date_epoch=epoch,
-                    timeout=self.options.timeout,
+                    settings=settings,
                 )
             )
             self._reasons[self.tasks[-1].source] = reason
@@ -196,7 +201,7 @@ class Batch:
             "theme_sha256": self._fingerprints.theme_hash(outcome.theme_dirs),
             "assets": outcome.assets,
             "briefpers_version": outcome.version,
-            "source_date_epoch": source_date_epoch(),
+            "source_date_epoch": self.options.settings.epoch_text,
         }
 
     def to_validate(self) -> list[Result]:
@@ -286,6 +291,6 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
 
 def _normalise_theme(theme: str | None) -> str | None:
     """A theme folder becomes absolute (workers may run elsewhere); a name stays."""
-    if theme and os.sep in theme:
+    if theme and is_path(theme):
         return os.path.abspath(theme)
     return theme

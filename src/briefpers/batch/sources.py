@@ -6,13 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from briefpers.errors import BriefpersError, ExitCode
-
-
-class BuildUsageError(BriefpersError):
-    """The command names sources that cannot be built as asked."""
-
-    exit_code = ExitCode.USAGE
+from briefpers.errors import UsageError
 
 
 def find_sources(args: Iterable[Path | str]) -> list[Path]:
@@ -33,7 +27,7 @@ def find_sources(args: Iterable[Path | str]) -> list[Path]:
             continue
         path = Path(text)
         if not path.exists():
-            raise BuildUsageError("no such file or folder", path=path)
+            raise UsageError("no such file or folder", path=path)
         found.extend(_expand(path))
     return _unique(found)
 
@@ -48,7 +42,7 @@ def _expand_list(listing: Path) -> list[Path]:
     try:
         text = listing.read_text(encoding="utf-8")
     except OSError as exc:
-        raise BuildUsageError(f"cannot read the list: {exc.strerror}", path=listing) from None
+        raise UsageError(f"cannot read the list: {exc.strerror}", path=listing) from None
     found = []
     for line in text.splitlines():
         entry = line.strip()
@@ -82,7 +76,7 @@ def check_outputs_unique(sources: list[Path], out_dir: Path) -> None:
     for source in sources:
         output = output_for(source, out_dir)
         if output in owners:
-            raise BuildUsageError(
+            raise UsageError(
                 f"{owners[output]} and {source} would both be built into {output}: "
                 f"build them into different folders"
             )

@@ -11,12 +11,10 @@ the one-line message and exit code the CLI reports.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from briefpers.errors import (
     ExitCode,
     TimeLimitError,
 )
+from briefpers.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,10 @@ class Task:
     theme: str | None
     profile: str
     name: str = ""  # the source as the user named it, for messages
-    # The client's SOURCE_DATE_EPOCH, not the worker's: a cluster's workers
-    # must build the bytes the client would.
-    source_date_epoch: str | None = None
-    # Seconds per letter (None: BRIEFPERS_TIMEOUT or 300; 0: no limit).
-    timeout: float | None = None
+    # The client's settings (SOURCE_DATE_EPOCH, limits, user configuration),
+    # not the worker's environment: a cluster's workers must build the bytes
+    # the client would.
+    settings: Settings = field(default_factory=Settings)
 
 
 @dataclass
@@ -69,11 +67,7 @@ class Outcome:
     rss_kb: int | None = None  # the worker's VmRSS after this letter
 
 
-EPOCH = "SOURCE_DATE_EPOCH"
 _state: dict[str, object] = {}
-# WeasyPrint's font configuration and caches are shared per process; a Dask
-# worker with several threads must not render two letters at once with them.
-_lock = threading.RLock()  # reentrant: a build may reset the caches it holds
 
 
 def init_worker(ignore_sigint: bool = True, parent: int | None = None) -> None:
@@ -113,16 +107,8 @@ def reset_caches() -> None:
     """Forget parsed themes, CSS and fonts: a long-lived (Dask) worker must see edits."""
     from briefpers import themes, typeset
 
-    cached = ("load_theme", "_load_theme")
-    with _lock:
-        for function in [
-            *(getattr(themes, name, None) for name in cached),
-            typeset.stylesheet,
-            typeset.font_config,
-        ]:
-            clear = getattr(function, "cache_clear", None)
-            if clear is not None:
-                clear()
+    themes.forget()
+    typeset.forget()
 
 
 def build_one(task: Task) -> Outcome:
@@ -130,8 +116,7 @@ def build_one(task: Task) -> Outcome:
     start = time.perf_counter()
     outcome = Outcome(task.source, task.output, worker=_worker_id())
     try:
-        with _lock:
-            _build(task, outcome)
+        _build(task, outcome)
         outcome.ok = True
     except BriefpersError as exc:
         if exc.path is None or exc.path == task.source:
@@ -154,44 +139,27 @@ def _build(task: Task, outcome: Outcome) -> None:
     from briefpers.source.load import read_source
 
     source = Path(task.source)
-    data = read_source(source)  # bounded read; missing or unreadable → SourceError
-    with _epoch(task.source_date_epoch):
-        try:
-            built = build_letter(
-                source, theme=task.theme, profile=task.profile, data=data, timeout=task.timeout
-            )
-        except TimeLimitError:
-            reset_caches()  # the shared font and CSS caches may be half-built
-            raise
+    data = read_source(source, task.settings.limits)  # bounded; missing → SourceError
+    try:
+        built = build_letter(
+            source, settings=task.settings, theme=task.theme, profile=task.profile, data=data
+        )
+    except TimeLimitError:
+        reset_caches()  # the shared font and CSS caches may be half-built
+        raise
     write_atomic(Path(task.output), built.pdf)
 
     from briefpers.batch.fingerprint import theme_dirs
+    from briefpers.themes import theme_for
 
     letter = built.letter
     outcome.pages = built.pages
     outcome.source_sha256 = sha256_bytes(data)
     outcome.output_sha256 = sha256_bytes(built.pdf)
     outcome.theme = built.theme.name
-    outcome.theme_request = task.theme or letter.theme
+    outcome.theme_request = task.theme or theme_for(letter)
     outcome.theme_dirs = theme_dirs(built.theme)
     outcome.assets = _assets(letter)
-
-
-@contextlib.contextmanager
-def _epoch(value: str | None) -> Iterator[None]:
-    saved = os.environ.get(EPOCH)
-    _set_env(EPOCH, value)
-    try:
-        yield
-    finally:
-        _set_env(EPOCH, saved)
-
-
-def _set_env(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
 
 
 def _assets(letter) -> dict[str, str]:

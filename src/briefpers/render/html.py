@@ -14,10 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 from lxml import etree
 from markupsafe import Markup
 
-from briefpers.errors import AssetError
+from briefpers.errors import AssetError, ThemeError
 from briefpers.source.model import XML_LANG, Letter, Sender, append_text
 from briefpers.themes import Theme
 
@@ -316,8 +317,11 @@ def _copy_lang(src: etree._Element, dst: etree._Element) -> None:
 def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
     # A theme's `letter.html.j2` may `{% extends "base/letter.html.j2" %}` and
     # override only the blocks it changes.
+    # Sandboxed, as a second line of defence: templates are the operator's,
+    # but a template must never reach Python internals (no attribute access
+    # to dunders, no calls of unsafe methods), whatever a theme folder holds.
     base = jinja2.FileSystemLoader(str(template_dirs[-1]))
-    env = jinja2.Environment(
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader([str(d) for d in template_dirs]),
@@ -397,28 +401,48 @@ def render_html(letter: Letter, theme: Theme) -> str:
         }
         for annex in letter.annexes
     ]
+    context = {
+        "letter": letter,
+        "sender": sender,
+        "labels": labels,
+        "font_faces": font_faces(theme),
+        "page_label": page_label(labels),
+        "authors": letter.authors,
+        "timestamp": timestamp(letter),
+        "date": format_date(letter.date, letter.lang),
+        "subject": content.inline(letter.subject),
+        "fields": fields,
+        "logo_url": theme.logo.as_uri() if theme.logo else None,
+        "logo_alt": theme.logo_alt,
+        "body": content.html(letter.body, level=2),
+        "closing": content.inline(letter.closing) if letter.closing is not None else None,
+        "signatories": signatories,
+        "annexes": annexes,
+    }
     env = _environment(tuple(theme.template_dirs))
-    return env.get_template("letter.html.j2").render(
-        letter=letter,
-        sender=sender,
-        labels=labels,
-        font_faces=font_faces(theme),
-        page_label=page_label(labels),
-        authors=authors(letter),
-        timestamp=timestamp(letter),
-        date=format_date(letter.date, letter.lang),
-        subject=content.inline(letter.subject),
-        fields=fields,
-        logo_url=theme.logo.as_uri() if theme.logo else None,
-        logo_alt=theme.logo_alt,
-        body=content.html(letter.body, level=2),
-        closing=content.inline(letter.closing) if letter.closing is not None else None,
-        signatories=signatories,
-        annexes=annexes,
-    )
+    try:
+        return env.get_template("letter.html.j2").render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ThemeError(
+            f"template error: {exc.message}", path=exc.filename, line=exc.lineno
+        ) from None
+    except jinja2.TemplateError as exc:  # e.g. SecurityError, UndefinedError
+        where = _template_frame(exc)
+        raise ThemeError(
+            f"template error: {type(exc).__name__}: {exc}",
+            path=where[0] if where else theme.root,
+            line=where[1] if where else None,
+        ) from None
 
 
-def authors(letter: Letter) -> list[str]:
-    """The organisation, then each named signatory."""
-    org = " ".join(letter.sender.organisation)
-    return [org, *(s.name for s in letter.signatories if s.name)]
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost template file and line in a traceback (Jinja2 rewrites
+    tracebacks so that template frames carry the template's file and line)."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

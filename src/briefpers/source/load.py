@@ -31,7 +31,7 @@ from briefpers.source.model import (
     Signatory,
 )
 
-# Kept for callers that read it; the limit in force is Limits.from_env().
+# The default; the limit in force comes with the Settings.
 MAX_SOURCE_BYTES = Limits.max_source_bytes
 LIBXML_MAX_DEPTH = 256  # libxml2's own limit without huge_tree
 # Inline elements continue a word across their boundaries; every other
@@ -83,7 +83,7 @@ def parse(data: bytes, path: Path | str, limits: Limits | None = None) -> etree.
     The letter's own limits (elements, depth, notes, words) are checked by
     `validate`, so importers can parse other formats with this.
     """
-    limits = limits or Limits.from_env()
+    limits = limits or Limits()
     if len(data) > limits.max_source_bytes:
         raise SourceError(
             f"source of more than {limits.max_source_bytes:,} bytes is too large "
@@ -244,7 +244,7 @@ def _walk(root: etree._Element, max_depth: int, refuse):
 
 def validate(tree: etree._ElementTree, path: Path | str, limits: Limits | None = None) -> None:
     """Check the limits, then the schema; the first problem becomes a SourceError."""
-    check_limits(tree.getroot(), path, limits or Limits.from_env())
+    check_limits(tree.getroot(), path, limits or Limits())
     xsd = schema()
     if xsd.validate(tree):
         _check_note_references(tree.getroot(), path)
@@ -278,7 +278,7 @@ def _clean(message: str) -> str:
 def load(path: Path | str, data: bytes | None = None, limits: Limits | None = None) -> Letter:
     """Read, validate and model one letter source (limits: from the environment)."""
     path = Path(path)
-    limits = limits or Limits.from_env()
+    limits = limits or Limits()
     if data is None:
         data = read_source(path, limits)
     tree = parse(data, path, limits)
@@ -288,7 +288,7 @@ def load(path: Path | str, data: bytes | None = None, limits: Limits | None = No
 
 def read_source(path: Path, limits: Limits | None = None) -> bytes:
     """The file's bytes; never more than the size limit (plus one, to tell)."""
-    limit = (limits or Limits.from_env()).max_source_bytes
+    limit = (limits or Limits()).max_source_bytes
     try:
         with open(path, "rb") as fh:
             return fh.read(limit + 1)  # a huge file or a device is not read whole

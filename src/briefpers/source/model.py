@@ -96,6 +96,11 @@ class Letter:
         return None
 
     @property
+    def authors(self) -> list[str]:
+        """The organisation, then each named signatory (dc:creator, HTML author)."""
+        return [" ".join(self.sender.organisation), *(s.name for s in self.signatories if s.name)]
+
+    @property
     def attachments(self) -> int:
         if self.attachment_count is not None:
             return self.attachment_count
