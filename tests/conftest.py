@@ -53,3 +53,9 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 def have(program: str) -> bool:
     return shutil.which(program) is not None
+
+
+def have_verapdf() -> bool:
+    """Java is installed (the jar itself comes with `make setup`; without it the
+    veraPDF tests fail loudly rather than skip, so CI cannot pass them silently)."""
+    return have("java")

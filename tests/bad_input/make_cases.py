@@ -375,6 +375,28 @@ def cases() -> list[dict]:
         "no theme 'nosuchtheme'",
     )
 
+    # Hostile but harmless: built (exit 0), and veraPDF must pass the PDF ---
+    add(
+        "escaped-markup.xml",
+        letter(
+            "    <p>&lt;/style&gt;&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} "
+            "{% raw %} ${{7*7}} &lt;img src=x onerror=alert(1)&gt; &amp;amp; \\ </p>"
+        ),
+        0,
+        "",
+        why="markup, template syntax and escapes in text are text, nothing more",
+    )
+    add(
+        "right-to-left.xml",
+        letter(
+            '    <p>Het Hebreeuws <span xml:lang="he">שלום עולם</span> en het Arabisch '
+            '<span xml:lang="ar">مرحبا بالعالم</span> lopen van rechts naar links.</p>'
+        ),
+        0,
+        "",
+        why="right-to-left scripts in the theme's fonts: shown, extractable, tagged",
+    )
+
     # Too slow (exit 5) ------------------------------------------------------
     add(
         "timeout.xml",
