@@ -365,7 +365,7 @@ def cases() -> list[dict]:
         "theme-path-in-letter.xml",
         letter(P).replace('xml:lang="nl"', 'xml:lang="nl" theme="../../etc"'),
         3,
-        "attribute 'theme'",
+        "theme must be the name of a theme",
         why="a letter names a theme by name only, never a folder",
     )
     add(
@@ -374,6 +374,24 @@ def cases() -> list[dict]:
         4,
         "no theme 'nosuchtheme'",
     )
+
+    # Dates: a day, not a moment; four-digit years (exit 3, in the format's words)
+    for name, value in [
+        ("date-with-zone.xml", "2023-05-19Z"),
+        ("date-with-offset.xml", "2023-05-19+02:00"),
+        ("date-negative-year.xml", "-2023-05-19"),
+        ("date-five-digit-year.xml", "12023-05-19"),
+        ("date-year-one.xml", "0001-01-01"),
+        ("date-in-words.xml", "19 mei 2023"),
+        ("date-february-30.xml", "2023-02-30"),
+    ]:
+        add(
+            name,
+            letter(P).replace("<date>2023-05-19</date>", f"<date>{value}</date>"),
+            3,
+            f"<date> must be a date like 2022-01-14 (year 1000 to 9999, no time zone), "
+            f"found '{value}'",
+        )
 
     # Hostile but harmless: built (exit 0), and veraPDF must pass the PDF ---
     add(

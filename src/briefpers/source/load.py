@@ -242,20 +242,77 @@ def _walk(root: etree._Element, max_depth: int, refuse):
     return texts, owners
 
 
-def validate(tree: etree._ElementTree, path: Path | str, limits: Limits | None = None) -> None:
-    """Check the limits, then the schema; the first problem becomes a SourceError."""
+def validate(
+    tree: etree._ElementTree,
+    path: Path | str,
+    limits: Limits | None = None,
+    data: bytes | None = None,
+) -> None:
+    """Check the limits, then the schema; the first problem becomes a SourceError.
+
+    `data`, the source's bytes, lets a schema error name its column too.
+    """
     check_limits(tree.getroot(), path, limits or Limits())
     xsd = schema()
     if xsd.validate(tree):
         _check_note_references(tree.getroot(), path)
         return
     err = xsd.error_log.filter_from_errors()[0]
+    message = _clean(_one_line(err.message))
     raise SourceError(
-        f"not a valid letter: {_clean(_one_line(err.message))}",
+        _in_our_words(message) or f"not a valid letter: {message}",
         path=path,
         line=err.line or None,
-        column=err.column or None,
+        column=err.column or _column(tree, data, err.line, message),
     )
+
+
+# libxml2's schema messages start with the element (and attribute) concerned.
+SCHEMA_SUBJECT = re.compile(r"^Element '([\w:.-]+)'(?:, attribute '([\w:.-]+)')?: (.*)$")
+SCHEMA_VALUE = re.compile(r"(?:The value |^)'([^']*)'")
+
+
+def _in_our_words(message: str) -> str | None:
+    """The schema's complaints about values a person types, in the format's own words."""
+    found = SCHEMA_SUBJECT.match(message)
+    if found is None:
+        return None
+    element, attribute, rest = found.groups()
+    value = SCHEMA_VALUE.search(rest)
+    shown = repr(value.group(1)) if value else "something else"
+    if (element == "date" and attribute is None) or attribute == "date":
+        what = f"<{element}>" if attribute is None else f"{element}/@date"
+        return (
+            f"{what} must be a date like 2022-01-14 (year 1000 to 9999, no time zone), "
+            f"found {shown}"
+        )
+    if element == "letter" and attribute == "theme":
+        return (
+            "theme must be the name of a theme (letters, digits, '_', '.', '-'), "
+            f"not a path; found {shown}"
+        )
+    return None
+
+
+def _column(
+    tree: etree._ElementTree, data: bytes | None, line: int | None, message: str
+) -> int | None:
+    """libxml2 gives schema errors a line but no column: find the element's tag
+    (or the attribute) on that line of the source."""
+    found = SCHEMA_SUBJECT.match(message)
+    if found is None or not line or data is None:
+        return None
+    try:
+        text = data.decode(tree.docinfo.encoding or "utf-8", errors="replace")
+    except LookupError:
+        return None
+    lines = text.splitlines()
+    if line > len(lines):
+        return None
+    element, attribute, _ = found.groups()
+    needle = f"{attribute}=" if attribute else f"<{element}"
+    at = lines[line - 1].find(needle)
+    return at + 1 if at >= 0 else None
 
 
 def _check_note_references(root: etree._Element, path: Path | str) -> None:
@@ -282,7 +339,7 @@ def load(path: Path | str, data: bytes | None = None, limits: Limits | None = No
     if data is None:
         data = read_source(path, limits)
     tree = parse(data, path, limits)
-    validate(tree, path, limits)
+    validate(tree, path, limits, data)
     return to_model(tree.getroot(), path, data)
 
 
