@@ -217,3 +217,64 @@ def test_reissues_pass_verapdf(built) -> None:
         assert verdict.error is None, (path.name, verdict.error)
         failed = [r.rule_id for f in verdict.flavours for r in f.failed_rules]
         assert verdict.flavours and failed == [], (path.name, failed)
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        (("{reissued}.", "{when}."), "label 'reissue': unknown placeholder {when}"),
+        (('reissue_reason = "Reden: {reason}"\n', ""), "no label 'reissue_reason' for a reissue"),
+    ],
+)
+def test_a_theme_with_a_broken_reissue_label_is_a_theme_error(tmp_path, replace, message):
+    """A theme's mistake is exit 4 with one line naming theme.toml, never a traceback."""
+    from click.testing import CliRunner
+
+    from briefpers.cli import main
+
+    from .pdf_measure import copy_theme
+
+    theme = copy_theme("rijk", tmp_path / "broken")
+    toml = theme / "theme.toml"
+    text = toml.read_text(encoding="utf-8")
+    nl = text.index("[labels.nl]")
+    en = text.index("[labels.en]")
+    section = text[nl:en]
+    assert replace[0] in section
+    toml.write_text(text[:nl] + section.replace(*replace) + text[en:], encoding="utf-8")
+    letter = source(tmp_path)
+    result = CliRunner().invoke(
+        main, ["build", str(letter), "-o", str(tmp_path / "out"), "--theme", str(theme)]
+    )
+    assert result.exit_code == 4, result.output
+    assert message in result.output
+    assert str(toml) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_lines_dates_speak_the_lines_language(tmp_path: Path) -> None:
+    """A German table that has the date label but no reissue wording: the
+    Datum line is German, the reissue line Dutch throughout (no German month
+    inside a Dutch sentence), and marked lang="nl"."""
+    from lxml import html as lxml_html
+
+    from briefpers.render.html import render_html
+    from briefpers.source.load import load
+    from briefpers.themes import load_theme
+
+    from .pdf_measure import copy_theme
+
+    theme = copy_theme("rijk", tmp_path / "partial")
+    toml = theme / "theme.toml"
+    text = toml.read_text(encoding="utf-8")
+    start, end = text.index("[labels.de]"), text.index("[labels.fr]")
+    toml.write_text(text[:start] + '[labels.de]\ndate = "Datum"\n\n' + text[end:], encoding="utf-8")
+    letter = source(tmp_path, lang="de", name="partial")
+    pdf = tmp_path / "partial.pdf"
+    pdf.write_bytes(build_letter(letter, theme=str(theme)).pdf)
+    printed = one_line(pdf_text(pdf))
+    assert "Datum 16. Juni 2020" in printed
+    assert LINE in printed
+    doc = lxml_html.document_fromstring(render_html(load(letter), load_theme(str(theme))))
+    assert doc.xpath("//p[@class='reissue']")[0].get("lang") == "nl"
+    assert doc.xpath("//p[contains(@class, 'date')]")[0].get("lang") is None

@@ -171,20 +171,25 @@ class Theme:
         tables = {key.lower(): table for key, table in self.labels.items()}
         return {key: tables[tag.lower()][key] for key, tag in self.label_languages(lang).items()}
 
-    def wording(self, lang: str) -> Wording:
-        """Labels, their languages, and the language and pattern of the printed date.
+    def date_style(self, lang: str, label: str = "date") -> tuple[str, str | None]:
+        """The language and pattern of a date printed with `label`.
 
-        The date speaks the language of its label, so a month name never
-        stands beside a label in another language; where the letter's own
-        tag is a variant of that language ("de-CH" for "de"), the variant's.
+        A date speaks the language of its label, so a month name never stands
+        beside a label in another language; where the letter's own tag is a
+        variant of that language ("de-CH" for "de"), the variant's. The
+        pattern is the theme's for that language, else None (CLDR's long date).
         """
-        languages = self.label_languages(lang)
-        date_lang = languages.get("date") or self.languages_for(lang)[0]
+        date_lang = self.label_languages(lang).get(label) or self.languages_for(lang)[0]
         if language.primary(lang) == language.primary(date_lang) and language.known(lang):
             date_lang = lang
         patterns = {key.lower(): value for key, value in self.dates.items()}
         pattern = patterns.get(date_lang.lower()) or patterns.get(language.primary(date_lang))
-        return Wording(date_lang, self.labels_for(lang), languages, pattern)
+        return date_lang, pattern
+
+    def wording(self, lang: str) -> Wording:
+        """Labels, their languages, and the language and pattern of the printed date."""
+        date_lang, pattern = self.date_style(lang)
+        return Wording(date_lang, self.labels_for(lang), self.label_languages(lang), pattern)
 
 
 def shared_fonts() -> Path:

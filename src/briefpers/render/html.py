@@ -369,10 +369,13 @@ def reissue_line(letter: Letter, theme: Theme, wording: Wording) -> str | None:
     for key in ("reissue", "reissue_reason"):
         if key not in labels:
             raise ThemeError(f"no label {key!r} for a reissue", path=theme.root / "theme.toml")
+    # The dates in the line speak the line's language (its label may come
+    # from another language than the Datum label, in a partial table).
+    lang, pattern = theme.date_style(letter.lang, "reissue")
     values = {
         "original": letter.reissue.identifier,
-        "date": format_date(letter.date, wording.lang, wording.date_pattern),
-        "reissued": format_date(letter.reissue.date, wording.lang, wording.date_pattern),
+        "date": format_date(letter.date, lang, pattern),
+        "reissued": format_date(letter.reissue.date, lang, pattern),
     }
     text = fill(theme, "reissue", labels["reissue"], values)
     if letter.reissue.reason:
