@@ -480,7 +480,7 @@ def render_html(letter: Letter, theme: Theme) -> str:
         }
         for annex in letter.annexes
     ]
-    kamerstuk = parliamentary_context(letter, content)
+    paper = parliamentary_context(letter, content)
     context = {
         "letter": letter,
         "sender": sender,
@@ -496,7 +496,7 @@ def render_html(letter: Letter, theme: Theme) -> str:
         "subject": content.inline(letter.subject),
         "subject_text": plain_text(letter.subject),
         "recipient_line": addressee(letter.recipient),
-        "kamerstuk": kamerstuk,
+        "paper": paper,  # the parliamentary paper's parts as printed
         "fields": fields,
         "logo_url": theme.logo.as_uri() if theme.logo else None,
         "logo_alt": theme.logo_alt,
