@@ -48,11 +48,13 @@ corpus:
 # user's configuration (licensed assets never reach the repository). Review
 # the changed images (git status tests/reference) before committing them.
 approve: $(STAMP)
-	rm -f tests/reference/rijk/*.png tests/reference/plain/*.png
+	rm -f tests/reference/rijk/*.png tests/reference/plain/*.png tests/reference/kamerstuk/*.png
 	for theme in rijk plain; do \
 	  BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/*.xml --theme $$theme \
 	    --gray --dpi 60 -o tests/reference/$$theme || exit 1; \
 	done
+	BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/kamerstuk-*.xml --theme kamerstuk \
+	  --gray --dpi 60 -o tests/reference/kamerstuk
 
 # The README's pictures: the seed letter's first and second page at 72 dpi.
 readme-images: $(STAMP)

@@ -20,7 +20,7 @@ from briefpers.errors import ConfigError, ExitCode, ThemeError
 from briefpers.pipeline import build_letter, render_letter_html
 from briefpers.render.html import css_string
 from briefpers.settings import Settings
-from briefpers.themes import DEFAULT_THEME, builtin_themes, data_root, load_theme
+from briefpers.themes import DEFAULT_THEME, KIND_THEMES, builtin_themes, data_root, load_theme
 from briefpers.typeset import SandboxFetcher
 
 from .conftest import INPUT
@@ -75,9 +75,15 @@ def test_no_theme_is_special_cased_in_code() -> None:
     src = Path(__file__).resolve().parents[1] / "src" / "briefpers"
     for path in src.rglob("*.py"):
         for name in builtin_themes():
+            # A letter kind of the same name ("kamerstuk") is source vocabulary:
+            # the model and the importers (and the official XML) use the word.
+            if name in KIND_THEMES and path.parent.name in ("source", "importers"):
+                continue
             for line in path.read_text(encoding="utf-8").splitlines():
                 if re.search(rf"[\"']{name}[\"']", line):
-                    assert path.name == "themes.py" and line.startswith("DEFAULT_THEME")
+                    # The default, and the layout each letter kind gets by default.
+                    assert path.name == "themes.py"
+                    assert line.startswith(("DEFAULT_THEME", "KIND_THEMES"))
 
 
 def test_letter_attribute_selects_the_theme_and_option_overrides(tmp_path: Path) -> None:
@@ -89,8 +95,9 @@ def test_letter_attribute_selects_the_theme_and_option_overrides(tmp_path: Path)
 
 
 def test_labels_fall_back_to_the_theme_language() -> None:
-    assert load_theme("plain").labels_for("de")["page"] == "Page"
-    assert load_theme("rijk").labels_for("de")["page"] == "Pagina"
+    # Spanish: a language CLDR knows, for which neither theme ships labels.
+    assert load_theme("plain").labels_for("es")["page"] == "Page"
+    assert load_theme("rijk").labels_for("es")["page"] == "Pagina"
     assert load_theme("plain").labels_for("nl-NL")["page_of"] == "van"
 
 

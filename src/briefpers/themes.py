@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from briefpers import language
 from briefpers.errors import ConfigError, ThemeError
 from briefpers.settings import Settings
 from briefpers.source.model import Letter, Sender
@@ -34,7 +35,17 @@ KIND_THEMES = {"letter": DEFAULT_THEME, "kamerstuk": "kamerstuk"}
 # What a letter may write in theme="…": a plain name (the schema says the same).
 THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 THEME_KEYS = frozenset(
-    {"name", "description", "stylesheet", "default_lang", "logo", "fonts", "sender", "labels"}
+    {
+        "name",
+        "description",
+        "stylesheet",
+        "default_lang",
+        "dates",
+        "logo",
+        "fonts",
+        "sender",
+        "labels",
+    }
 )
 # Face name → (font-weight, font-style) of its @font-face rule.
 FACES = {
@@ -72,6 +83,16 @@ class FontFace:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """The words a theme prints around a letter, in the languages chosen for it."""
+
+    lang: str  # the language of the date and its label ("de-CH")
+    labels: dict[str, str]
+    label_langs: dict[str, str]  # label → the language it is given in
+    date_pattern: str | None  # CLDR pattern; None: the language's long date
+
+
+@dataclass(frozen=True)
 class Theme:
     name: str
     root: Path
@@ -85,6 +106,8 @@ class Theme:
     )
     default_lang: str = "nl"
     config: Path | None = None  # the user configuration laid over theme.toml
+    # Date patterns by language ("nl" = "d MMMM y"); without one, CLDR's long date.
+    dates: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def template_dirs(self) -> list[Path]:
@@ -106,13 +129,67 @@ class Theme:
         exactly the configured files (a file is a root that admits only itself)."""
         return [self.root, shared_fonts(), *self.asset_files]
 
+    def languages_for(self, lang: str) -> list[str]:
+        """The languages to speak, best first: the letter's as written, its
+        primary language, then the theme's default language (likewise).
+        Languages CLDR does not know are left out, so an unknown one ("tlh")
+        is spoken for by the default language."""
+        tags = (
+            lang,
+            language.primary(lang),
+            self.default_lang,
+            language.primary(self.default_lang),
+        )
+        found: dict[str, str] = {}
+        for tag in tags:
+            if tag and language.known(tag):
+                found.setdefault(tag.lower(), tag)
+        return list(found.values())
+
+    def _label_tables(self, lang: str) -> list[tuple[str, dict[str, str]]]:
+        """(language, label table) for each language to speak that has a table."""
+        tables = {key.lower(): table for key, table in self.labels.items()}
+        return [
+            (tag, tables[tag.lower()]) for tag in self.languages_for(lang) if tag.lower() in tables
+        ]
+
+    def label_languages(self, lang: str) -> dict[str, str]:
+        """For each label, the language it is given in: the first language of
+        `languages_for` that defines it (a partial table falls back key by key)."""
+        chosen: dict[str, str] = {}
+        for tag, table in reversed(self._label_tables(lang)):
+            chosen.update(dict.fromkeys(table, tag))
+        if not chosen:
+            raise ThemeError(
+                f"theme {self.name!r} defines no labels in {self.default_lang!r}",
+                path=self.root / "theme.toml",
+            )
+        return chosen
+
     def labels_for(self, lang: str) -> dict[str, str]:
-        """Labels in the letter's language, else the theme's default language."""
-        primary = lang.split("-")[0].lower()
-        for key in (primary, self.default_lang, *self.labels):
-            if key in self.labels:
-                return self.labels[key]
-        raise ThemeError(f"theme {self.name!r} defines no labels", path=self.root / "theme.toml")
+        """Each label in the first language of `languages_for` that defines it."""
+        tables = {key.lower(): table for key, table in self.labels.items()}
+        return {key: tables[tag.lower()][key] for key, tag in self.label_languages(lang).items()}
+
+    def date_style(self, lang: str, label: str = "date") -> tuple[str, str | None]:
+        """The language and pattern of a date printed with `label`.
+
+        A date speaks the language of its label, so a month name never stands
+        beside a label in another language; where the letter's own tag is a
+        variant of that language ("de-CH" for "de"), the variant's. The
+        pattern is the theme's for that language, else None (CLDR's long date).
+        """
+        date_lang = self.label_languages(lang).get(label) or self.languages_for(lang)[0]
+        if language.primary(lang) == language.primary(date_lang) and language.known(lang):
+            date_lang = lang
+        patterns = {key.lower(): value for key, value in self.dates.items()}
+        pattern = patterns.get(date_lang.lower()) or patterns.get(language.primary(date_lang))
+        return date_lang, pattern
+
+    def wording(self, lang: str) -> Wording:
+        """Labels, their languages, and the language and pattern of the printed date."""
+        date_lang, pattern = self.date_style(lang)
+        return Wording(date_lang, self.labels_for(lang), self.label_languages(lang), pattern)
 
 
 def shared_fonts() -> Path:
@@ -247,9 +324,18 @@ def _load_theme(name: str, config: UserConfig, folders: tuple[Path, ...]) -> The
     for key in ("name", "description", "stylesheet", "default_lang"):
         if key in table and not isinstance(table[key], str):
             raise ThemeError(f"{key} must be a string", path=toml_path)
-    for key in ("labels", "sender"):
+    for key in ("labels", "sender", "dates"):
         if not isinstance(table.get(key, {}), dict):
             raise ThemeError(f"{key} must be a table", path=toml_path)
+    default_lang = table.get("default_lang", "nl")
+    if not language.known(default_lang):
+        raise ThemeError(
+            f"default_lang {default_lang!r} is not a language CLDR knows", path=toml_path
+        )
+    for lang, pattern in table.get("dates", {}).items():
+        problem = language.check_pattern(pattern)
+        if problem:
+            raise ThemeError(f"dates.{lang} {problem}", path=toml_path)
     theme_name = table.get("name", root.name)
     layers = [_Layer(table, root, toml_path, "")]
     if config.path is not None:
@@ -276,8 +362,9 @@ def _load_theme(name: str, config: UserConfig, folders: tuple[Path, ...]) -> The
         labels=_labels(layers),
         fonts=_fonts(layers, theme_name),
         sender=_sender(layers),
-        default_lang=table.get("default_lang", "nl"),
+        default_lang=default_lang,
         config=config.path if len(layers) > 1 else None,
+        dates=dict(table.get("dates", {})),
     )
 
 

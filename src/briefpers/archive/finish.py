@@ -90,6 +90,7 @@ def xmp_data(
         publisher=" ".join(letter.sender.organisation),
         keywords=keywords,
         letter=bp,
+        derived_from=letter.reissue.identifier if letter.reissue else None,
     )
 
 

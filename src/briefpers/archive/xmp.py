@@ -16,6 +16,8 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
+    "stRef": "http://ns.adobe.com/xap/1.0/sType/ResourceRef#",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
     "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
     "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
@@ -60,6 +62,7 @@ class XmpData:
     publisher: str | None = None
     keywords: list[str] = field(default_factory=list)
     letter: dict[str, str] = field(default_factory=dict)  # bp:* values
+    derived_from: str | None = None  # the identifier of the document this one reissues
 
 
 def _q(prefix: str, name: str) -> str:
@@ -146,6 +149,13 @@ def build_xmp(data: XmpData) -> bytes:
     _simple(xmp, _q("xmp", "ModifyDate"), data.modify_date)
     _simple(xmp, _q("xmp", "MetadataDate"), data.modify_date)
     _simple(xmp, _q("xmp", "CreatorTool"), data.creator_tool)
+
+    if data.derived_from:
+        # Standard provenance (XMP Media Management, predefined for PDF/A):
+        # a reference to the original, by its identifier.
+        mm = description("xmpMM", "stRef")
+        ref = etree.SubElement(mm, _q("xmpMM", "DerivedFrom"), {_q("rdf", "parseType"): "Resource"})
+        _simple(ref, _q("stRef", "documentID"), data.derived_from)
 
     pdf = description("pdf")
     _simple(pdf, _q("pdf", "Producer"), data.producer)

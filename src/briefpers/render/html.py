@@ -18,40 +18,10 @@ import jinja2.sandbox
 from lxml import etree
 from markupsafe import Markup
 
+from briefpers import language, parliament
 from briefpers.errors import AssetError, ThemeError
 from briefpers.source.model import XML_LANG, Letter, Sender, append_text
-from briefpers.themes import Theme
-
-MONTHS = {
-    "nl": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
+from briefpers.themes import Theme, Wording
 
 # Source element → HTML element, for elements that map one to one.
 WHITESPACE = re.compile(r"[ \t\r\n]+")
@@ -59,10 +29,10 @@ LONG_TOKEN = re.compile(r"(\S{30,})")  # longer than any sensible table column
 SAME = {"p", "ul", "ol", "li", "em", "strong", "sup", "sub", "span", "br", "caption"}
 
 
-def format_date(date: dt.date, lang: str) -> str:
-    """ "14 januari 2022" / "14 January 2022": day, month name, year."""
-    months = MONTHS.get(lang.split("-")[0].lower(), MONTHS["en"])
-    return f"{date.day} {months[date.month - 1]} {date.year}"
+def format_date(date: dt.date, lang: str, pattern: str | None = None) -> str:
+    """The date in the language `lang`, from CLDR: the theme's pattern
+    ("d MMMM y": "14 januari 2022") or the language's long date ("14. Januar 2022")."""
+    return language.format_date(date, lang, pattern)
 
 
 def local_file(letter: Letter, src: str) -> Path:
@@ -368,20 +338,129 @@ def with_defaults(sender: Sender, defaults: dict[str, str | tuple[str, ...]]) ->
     return dataclasses.replace(sender, **missing) if missing else sender
 
 
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# Articles that open an addressee ("De Voorzitter …") and are written in
+# lower case after "Aan" ("Aan de Voorzitter …"), in the languages shipped.
+ARTICLES = frozenset({"de", "het", "the", "die", "der", "den", "la", "le", "les"})
+
+
+def fill(theme: Theme, key: str, label: str, values: dict[str, str]) -> str:
+    """A label with `{name}` placeholders filled in ("Heruitgave van {original} …")."""
+
+    def value(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            raise ThemeError(
+                f"label {key!r}: unknown placeholder {{{match.group(1)}}} "
+                f"(use {', '.join('{' + k + '}' for k in values)})",
+                path=theme.root / "theme.toml",
+            )
+        return values[match.group(1)]
+
+    return PLACEHOLDER.sub(value, label)
+
+
+def reissue_line(letter: Letter, theme: Theme, wording: Wording) -> str | None:
+    """The reissue line and its reason, in the language of its label: e.g.
+    "Heruitgave van Kamerstuk 12 345, nr. 67 van 16 juni 2020, heruitgegeven
+    op 1 december 2026." """
+    if letter.reissue is None:
+        return None
+    labels = wording.labels
+    for key in ("reissue", "reissue_reason"):
+        if key not in labels:
+            raise ThemeError(f"no label {key!r} for a reissue", path=theme.root / "theme.toml")
+    # The dates in the line speak the line's language (its label may come
+    # from another language than the Datum label, in a partial table).
+    lang, pattern = theme.date_style(letter.lang, "reissue")
+    values = {
+        "original": letter.reissue.identifier,
+        "date": format_date(letter.date, lang, pattern),
+        "reissued": format_date(letter.reissue.date, lang, pattern),
+    }
+    text = fill(theme, "reissue", labels["reissue"], values)
+    if letter.reissue.reason:
+        reason = letter.reissue.reason
+        if not reason.endswith((".", "!", "?", "…")):
+            reason += "."
+        text += " " + fill(theme, "reissue_reason", labels["reissue_reason"], {"reason": reason})
+    return text
+
+
+def addressee(lines: tuple[str, ...]) -> str:
+    """The recipient as one line after "Aan": "de Voorzitter van de Tweede Kamer
+    der Staten-Generaal" (a leading article in lower case)."""
+    text = " ".join(" ".join(lines).split())
+    first, _, rest = text.partition(" ")
+    if rest and first.lower() in ARTICLES:
+        return f"{first.lower()} {rest}"
+    return text
+
+
+def plain_text(el: etree._Element | None) -> str:
+    """An element's text without its notes, white space collapsed (bookmarks)."""
+    if el is None:
+        return ""
+    parts: list[str] = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in ("note", "noteref"):
+            parts.append(plain_text(child))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+def parliamentary_context(letter: Letter, content: ContentRenderer) -> dict[str, object]:
+    """The Kamerstuk's parts as printed: session year, dossier "12 345", titles."""
+    parl = letter.parliamentary
+    return {
+        "session": parliament.session(letter.date),
+        "dossier": parliament.printed_dossier(parl.dossier) if parl else None,
+        "number": parl.number if parl else None,
+        "dossier_title": content.inline(parl.dossier_title) if parl else Markup(""),
+        "document_title": content.inline(parl.document_title) if parl else Markup(""),
+        "document_title_text": plain_text(parl.document_title) if parl else "",
+    }
+
+
+def label_lang(letter: Letter, wording: Wording):
+    """`lang_of("date")`: a ` lang="…"` attribute for an element holding that
+    label, where the label is not in the letter's language (PDF/UA marks a
+    change of language)."""
+
+    def lang_of(key: str) -> Markup:
+        tag = wording.label_langs.get(key)
+        if tag is None or language.primary(tag) == language.primary(letter.lang):
+            return Markup("")
+        return Markup(' lang="{}"').format(tag)
+
+    return lang_of
+
+
 def render_html(letter: Letter, theme: Theme) -> str:
     """The complete HTML document for one letter."""
-    labels = theme.labels_for(letter.lang)
+    wording = theme.wording(letter.lang)
+    labels = wording.labels
+    date = format_date(letter.date, wording.lang, wording.date_pattern)
     sender = with_defaults(letter.sender, theme.sender)
     content = ContentRenderer(letter, note_label=labels.get("note", "Note"))
+    lang_of = label_lang(letter, wording)
+
+    def field_label(key: str) -> Markup:
+        # A label in another language than the letter's says so (PDF/UA).
+        attr = lang_of(key)
+        if not attr:
+            return Markup.escape(labels[key])
+        return Markup("<span{}>{}</span>").format(attr, labels[key])
+
     fields = []
     if letter.parliamentary:
-        fields.append((labels["parliamentary"], letter.parliamentary.label().split(" ", 1)[1]))
+        number = letter.parliamentary.label().split(" ", 1)[1]
+        fields.append((field_label("parliamentary"), number))
     if letter.our_reference:
-        fields.append((labels["our_reference"], letter.our_reference))
+        fields.append((field_label("our_reference"), letter.our_reference))
     if letter.your_reference:
-        fields.append((labels["your_reference"], letter.your_reference))
+        fields.append((field_label("your_reference"), letter.your_reference))
     if letter.attachments:
-        fields.append((labels["attachments"], str(letter.attachments)))
+        fields.append((field_label("attachments"), str(letter.attachments)))
     signatories = [
         {
             "function": s.function,
@@ -401,16 +480,23 @@ def render_html(letter: Letter, theme: Theme) -> str:
         }
         for annex in letter.annexes
     ]
+    paper = parliamentary_context(letter, content)
     context = {
         "letter": letter,
         "sender": sender,
         "labels": labels,
+        "lang_of": lang_of,
         "font_faces": font_faces(theme),
         "page_label": page_label(labels),
         "authors": letter.authors,
         "timestamp": timestamp(letter),
-        "date": format_date(letter.date, letter.lang),
+        "date": date,
+        "place_date": f"{letter.place}, {date}" if letter.place else date,
+        "reissue": reissue_line(letter, theme, wording),
         "subject": content.inline(letter.subject),
+        "subject_text": plain_text(letter.subject),
+        "recipient_line": addressee(letter.recipient),
+        "paper": paper,  # the parliamentary paper's parts as printed
         "fields": fields,
         "logo_url": theme.logo.as_uri() if theme.logo else None,
         "logo_alt": theme.logo_alt,
