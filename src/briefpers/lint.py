@@ -243,12 +243,12 @@ def _kamerstuk(root: etree._Element, path: str) -> Iterator[Finding]:
             ERROR,
             'a Kamerstuk needs <parliamentary dossier="…" number="…"> (it prints them)',
         )
-        return
-    if not parl.get("number"):
-        yield Finding(path, parl.sourceline, ERROR, "a Kamerstuk needs its number (@number)")
-    for tag in ("dossier-title", "document-title"):
-        if parl.find(tag) is None:
-            yield Finding(path, parl.sourceline, WARNING, f"a Kamerstuk prints its <{tag}>")
+    else:
+        if not parl.get("number"):
+            yield Finding(path, parl.sourceline, ERROR, "a Kamerstuk needs its number (@number)")
+        for tag in ("dossier-title", "document-title"):
+            if parl.find(tag) is None:
+                yield Finding(path, parl.sourceline, WARNING, f"a Kamerstuk prints its <{tag}>")
     if root.find("place") is None:
         date = root.find("date")
         yield Finding(

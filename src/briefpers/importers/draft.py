@@ -131,6 +131,34 @@ def inline(tag: str, text: str) -> etree._Element:
     return el
 
 
+# Elements that hold only elements: indented. Mixed content (p, li, heading,
+# note, …) is left exactly as it is: lxml's own indent() would put white space
+# into it, which renders as a space before a comma or a full stop.
+ELEMENT_ONLY = frozenset(
+    {
+        "letter", "sender", "organisation", "visiting-address", "postal-address", "recipient",
+        "references", "parliamentary", "attachments", "reissue", "body", "section", "annex",
+        "ul", "ol", "table", "tr", "signatories", "signatory",
+    }
+)  # fmt: skip
+
+
+def indent(el: etree._Element, level: int = 0) -> None:
+    """Indent the element-only parts of a letter, two spaces a level."""
+    if el.tag not in ELEMENT_ONLY:
+        return
+    children = list(el)
+    if not children:
+        return
+    pad = "\n" + "  " * (level + 1)
+    el.text = pad
+    for child in children:
+        child.tail = pad
+        if isinstance(child.tag, str):
+            indent(child, level + 1)
+    children[-1].tail = "\n" + "  " * level
+
+
 def has_text(el: etree._Element) -> bool:
     return bool("".join(el.itertext()).strip())
 
@@ -225,7 +253,7 @@ class Draft:
             )
         if self.date is None and original is not None:
             self.date = original
-            self.note("date", "the letter's date comes from --original-date")
+            self.note("date", "the letter's date was given on the command line (its original date)")
         self.reissue = request
 
     def finish(self) -> Imported:
@@ -269,7 +297,7 @@ class Draft:
                 annex.insert(0, remark("this annex had no title: fill one in"))
             root.append(annex)
         tree = etree.ElementTree(root)
-        etree.indent(tree, space="  ")
+        indent(root)
         xsd = schema()
         if not xsd.validate(tree):
             err = xsd.error_log.filter_from_errors()[0]

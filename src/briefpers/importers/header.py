@@ -33,6 +33,8 @@ DOSSIER = re.compile(
     r"\s+(?P<title>\S.*)$"
 )
 NUMBER = re.compile(r"^Nr\.\s*(?P<number>[0-9]+[A-Z]?)(?:\s+(?P<title>\S.*))?$")
+# A document title without its "Nr." line (a header with parts missing).
+DOCUMENT_TITLE = re.compile(r"^BRIEF VAN\b[^a-z]*$")
 TO = re.compile(r"^Aan (de|het)\s+(\S.*)$")
 TO_CONTINUED = re.compile(r"^(?:der\s+)?Staten-Generaal$")
 PLACE_DATE = re.compile(r"^([A-Z’'][\w’' .-]{0,40}),\s+([0-9]{1,2}\s+\w+\s+[0-9]{4})$")
@@ -111,6 +113,9 @@ class _Header:
                 draft.dossier = official_dossier(match.group("number"))
                 title = self._title([match.group("title")], end, capitals=False)
                 draft.dossier_title = inline("dossier-title", title)
+            elif DOCUMENT_TITLE.match(t) and seen.dossier and draft.document_title is None:
+                title = self._title([t], end, capitals=True)
+                draft.document_title = inline("document-title", title)
             elif match := TO.match(t):
                 seen.recipient = True
                 line = f"{match.group(1).capitalize()} {match.group(2)}"
