@@ -219,3 +219,14 @@ def test_the_import_honours_its_time_limit(tmp_path):
             "(--timeout or BRIEFPERS_TIMEOUT changes it)"
         ]
         assert not out.exists()
+
+
+@pytest.mark.parametrize("char", ["\x07", "\ufffe", "\x00"])
+def test_official_xml_with_a_character_xml_cannot_hold_is_refused(tmp_path, char):
+    source = tmp_path / "bad.xml"
+    source.write_bytes(OPXML.replace(b"Ik zeg u toe:", f"Ik zeg u{char} toe:".encode()))
+    result = CliRunner().invoke(main, ["import", "opxml", str(source), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {source}:")
+    assert "not well-formed" in lines[0] or "cannot read XML" in lines[0]
