@@ -125,7 +125,8 @@ def test_an_unusable_source_date_epoch_is_a_usage_error(tmp_path, epoch):
     result, _ = _import(tmp_path, "--reissue-of", IDENT, env={"SOURCE_DATE_EPOCH": epoch})
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"error: SOURCE_DATE_EPOCH={epoch!r}: must be whole seconds since 1970"
+        f"error: SOURCE_DATE_EPOCH={epoch!r}: must be whole seconds since 1970 "
+        "(ASCII digits, at most 253402300799)"
     ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -403,24 +402,19 @@ def _import_options(command):
     return command
 
 
-def _reissue_day(given: dt.datetime | None) -> dt.date:
+def _reissue_day(given: dt.datetime | None, epoch: int | None) -> dt.date:
     """--reissue-date, else the day of SOURCE_DATE_EPOCH (reproducible), else today."""
-    from briefpers.errors import ConfigError
-
     if given is not None:
         return given.date()
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
-        return dt.date.today()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) >= 253402300800:  # year 10000
-        raise ConfigError(f"SOURCE_DATE_EPOCH={raw!r}: must be whole seconds since 1970")
-    return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC).date()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).date()
+    return dt.date.today()
 
 
 def _run_import(importer, file: Path, output: Path | None, options: dict) -> None:
     from briefpers.batch.files import write_atomic
     from briefpers.importers import Reissue
-    from briefpers.limits import Limits, deadline
+    from briefpers.limits import deadline
 
     reissue_of = options.pop("reissue_of")
     original, day, reason = (
@@ -433,17 +427,18 @@ def _run_import(importer, file: Path, output: Path | None, options: dict) -> Non
         raise click.UsageError(
             "--original-date, --reissue-date and --reissue-reason need --reissue-of"
         )
+    settings = settings_from_env(timeout)
     reissue = None
     if reissue_of:
         reissue = Reissue(
             identifier=reissue_of,
-            day=_reissue_day(day),
+            day=_reissue_day(day, settings.epoch),
             original_date=original.date() if original else None,
             reason=reason or None,
         )
-    seconds = Limits.from_env().timeout if timeout is None else timeout
-    with deadline(seconds, what="importing the letter", path=file):
-        result = importer(file, reissue=reissue, **options)
+    limits = settings.limits
+    with deadline(limits.timeout, what="importing the letter", path=file):
+        result = importer(file, reissue=reissue, limits=limits, **options)
     for line in result.warnings:
         click.echo(line, err=True)
     if output is None:

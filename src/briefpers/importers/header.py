@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from briefpers.importers.draft import Draft, inline, parse_dutch_date, recipient_lines
 from briefpers.importers.hyphen import Vocabulary, join_lines
-from briefpers.importers.kamerstuk import official_dossier, session_years
+from briefpers.importers.kamerstuk import official_dossier
 from briefpers.importers.layout import Line
+from briefpers.parliament import session_years
 
 HEADER_LINES = 80  # a letterhead with address and reference column fits in this
 TITLE_LINES = 4  # a dossier or document title runs over at most this many lines

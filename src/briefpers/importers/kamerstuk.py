@@ -8,7 +8,6 @@ read from the document title.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable
 
@@ -46,14 +45,6 @@ def official_dossier(printed: str) -> str:
 def same_dossier(a: str, b: str) -> bool:
     """Whether two writings of a dossier number name the same dossier."""
     return official_dossier(a).upper() == official_dossier(b).upper()
-
-
-def session_years(date: dt.date) -> tuple[int, int]:
-    """The parliamentary year a date belongs to: it starts on Prinsjesdag, the
-    third Tuesday of September (a letter of June 2020 belongs to 2019–2020)."""
-    start = dt.date(date.year, 9, 15)  # the third Tuesday falls on the 15th to the 21st
-    start += dt.timedelta(days=(1 - start.weekday()) % 7)
-    return (date.year, date.year + 1) if date >= start else (date.year - 1, date.year)
 
 
 def normal_case(name: str, known: Iterable[str] = ()) -> str:

@@ -90,7 +90,7 @@ def import_opxml_file(
     limits: Limits | None = None,
 ) -> Imported:
     """Read a publication and its metadata record (given, or found beside it) and import it."""
-    limits = limits or Limits.from_env()
+    limits = limits or Limits()  # the CLI passes the settings read from the environment
     data = read_source(path, limits)  # bounded read; missing or unreadable → SourceError
     record_path = metadata or find_record(path)
     record = read_record(record_path, limits) if record_path is not None else None
@@ -106,7 +106,7 @@ def import_opxml(
     limits: Limits | None = None,
 ) -> Imported:
     """Turn official XML bytes (and its metadata record) into a draft letter source."""
-    tree = parse(data, path, limits or Limits.from_env())  # refuses a file over the limit
+    tree = parse(data, path, limits or Limits())  # refuses a file over the limit
     root = tree.getroot()
     if root.tag != ROOT:
         raise SourceError(

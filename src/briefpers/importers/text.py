@@ -76,7 +76,7 @@ def import_text_file(
     path: Path, *, reissue: Reissue | None = None, limits: Limits | None = None
 ) -> Imported:
     """Read a text file (UTF-8) and import it; a file over the size limit is refused."""
-    limits = limits or Limits.from_env()
+    limits = limits or Limits()  # the CLI passes the settings read from the environment
     data = read_source(path, limits)  # bounded read; missing or unreadable → SourceError
     if len(data) > limits.max_source_bytes:
         raise SourceError(
