@@ -32,10 +32,16 @@ from briefpers.render.html import format_date
 from briefpers.source.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "000_339d04086ffbbeaa.txt"
+SEED = next(
+    p / "shared" / "seed" / "000_339d04086ffbbeaa.txt"
+    for p in ROOT.parents
+    if (p / "shared" / "seed" / "000_339d04086ffbbeaa.txt").is_file()
+)
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
 PAPERS = FIXTURES / "kst-28676-123.txt"
 BP = "{urn:x-briefpers:letter:1.0#}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 LABELS = {"Datum", "Betreft", "Ons", "kenmerk", "Uw", "Kamerstuk", "nr.", "Bijlage(n)"}
 
 
@@ -65,6 +71,7 @@ def papers(tmp_path_factory) -> dict[str, Path]:
         [
             "import", "text", str(PAPERS), "-o", str(source),
             "--reissue-of", "kst-28676-123", "--original-date", "2022-01-14",
+            "--reissue-date", "2026-12-01", "--reissue-reason", "Heruitgave in het archief",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -227,12 +234,19 @@ def test_cli_writes_the_seed_source(tmp_path):
 
 def test_papers_header_becomes_metadata(papers):
     root = _tree(papers["xml"])
-    assert root.find("parliamentary").attrib == {"dossier": "28676", "number": "123"}
+    assert root.get("kind") == "kamerstuk"
+    parl = root.find("parliamentary")
+    assert parl.attrib == {"dossier": "28676", "number": "123"}
+    assert _text(parl.find("dossier-title")) == "NAVO"
+    assert _text(parl.find("document-title")) == "BRIEF VAN DE MINISTER VAN BUITENLANDSE ZAKEN"
     assert [_text(line) for line in root.iterfind("recipient/line")] == [
         "De Voorzitter van de Tweede Kamer",
         "der Staten-Generaal",
     ]
-    assert _text(root.find("subject")) == "BRIEF VAN DE MINISTER VAN BUITENLANDSE ZAKEN"
+    assert (root.findtext("place"), root.findtext("date")) == ("Den Haag", "2022-01-14")
+    # The Kamerstuk shape has no Betreft line: the subject is the dossier title.
+    assert _text(root.find("subject")) == "NAVO"
+    assert _text(root.find("sender/organisation")) == "Ministerie van Buitenlandse Zaken"
     body = _text(root.find("body"))
     for header in ("28 676 NAVO", "Nr. 123", "Aan de Voorzitter", "Den Haag", "Vergaderjaar"):
         assert header not in body
@@ -286,9 +300,9 @@ def test_papers_hyphens(papers):
 
 def test_papers_reissue_is_in_the_xmp(papers):
     root = _tree(papers["xml"])
-    assert root.find("reissue-of").attrib == {"identifier": "kst-28676-123", "date": "2022-01-14"}
-    today = dt.date.today().isoformat()
-    assert root.findtext("date") == today
+    assert root.find("reissue").attrib == {"of": "kst-28676-123", "date": "2026-12-01"}
+    assert root.findtext("reissue/reason") == "Heruitgave in het archief"
+    assert root.findtext("date") == "2022-01-14"  # the letter keeps the date it bears
     with pikepdf.open(papers["pdf"]) as pdf:
         xmp = etree.fromstring(pdf.Root.Metadata.read_bytes())
     values = {
@@ -297,8 +311,10 @@ def test_papers_reissue_is_in_the_xmp(papers):
     }
     assert values["originalIdentifier"] == "kst-28676-123"
     assert values["originalDate"] == "2022-01-14"
-    assert values["reissueDate"] == today
+    assert values["reissueDate"] == "2026-12-01"
     assert values["reissuedWith"].startswith("briefpers ")
+    dc_date = [li.text for li in xmp.iterfind(f".//{DC}date//{RDF}li")]
+    assert dc_date == ["2022-01-14"]
 
 
 # Conformance of both built PDFs ================================================
@@ -331,12 +347,30 @@ def test_built_pdfs_pass_preflight_and_verapdf(seed, papers):
         ("Oost-", "Europa", Join.KEEP),  # capital after the hyphen
         ("COVID-", "19", Join.KEEP),  # number
         ("militaire-", "en niet-militaire", Join.SUSPENDED),
+        ("Onderzoek-", "en Innovatiefonds", Join.SUSPENDED),  # elided compound
+        ("van het NAVO-", "Verdragsgebied", Join.KEEP),  # capitals, then a capital
+        ("de EU-", "lidstaten", Join.KEEP),
+        ("BUITENLANDSE HANDEL EN ONTWIK-", "KELINGSSAMENWERKING", Join.KEEP),  # see below
         ("beleid –", "daarom", Join.SPACE),  # a dash, not a hyphen
         ("ver\u00ad", "dragen", Join.DROP),  # soft hyphen
     ],
 )
 def test_hyphen_rules(before, after, join):
     assert Vocabulary([]).decide(before, after).join is join
+
+
+def test_an_acronym_keeps_its_hyphen_even_if_the_joined_word_occurs():
+    """Rule order: an all-capitals word before the break wins over the vocabulary."""
+    vocab = Vocabulary(["de navoverdragsgebied tekst"])  # an odd spelling elsewhere
+    assert vocab.decide("het NAVO-", "verdragsgebied").join is Join.KEEP
+
+
+def test_a_word_broken_in_a_line_of_capitals():
+    """Both parts in capitals: the vocabulary decides; unknown long words are doubtful."""
+    caps = ("BUITENLANDSE HANDEL EN ONTWIK-", "KELINGSSAMENWERKING")
+    assert Vocabulary(["Ontwikkelingssamenwerking"]).decide(*caps).join is Join.DROP
+    assert Vocabulary([]).decide(*caps).certain is False
+    assert Vocabulary([]).decide("NAVO-", "EU").certain is True  # short: an abbreviation
 
 
 def test_hyphen_rules_learn_from_the_text():

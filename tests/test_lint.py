@@ -170,3 +170,178 @@ def test_build_strict_builds_a_clean_letter(tmp_path):
     result = CliRunner().invoke(main, ["build", "--strict", "-j", "1", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "clean.pdf").is_file()
+
+
+# The Kamerstuk shape, import remarks, note references, reissues ===================
+
+KAMERSTUK = """<?xml version="1.0" encoding="UTF-8"?>
+<letter version="1" xml:lang="nl" kind="kamerstuk">
+  <sender>
+    <organisation>
+      <line>{sender}</line>
+    </organisation>
+  </sender>
+  <recipient>
+    <line>De Voorzitter van de Tweede Kamer</line>
+  </recipient>
+  {place}
+  <date>2024-05-01</date>
+  <subject>Voorbeelddossier</subject>
+  {parliamentary}
+  <body>
+    {body}
+  </body>
+</letter>
+"""
+PARLIAMENTARY = (
+    '<parliamentary dossier="12345" number="67">'
+    "<dossier-title>Voorbeelddossier</dossier-title>"
+    "<document-title>BRIEF VAN DE MINISTER VAN FINANCIËN</document-title></parliamentary>"
+)
+
+
+def _kamerstuk(tmp_path: Path, name: str = "kst.xml", **fields: str) -> Path:
+    values = {
+        "sender": "Ministerie van Financiën",
+        "place": "<place>Den Haag</place>",
+        "parliamentary": PARLIAMENTARY,
+        "body": "<p>Tekst.</p>",
+    }
+    values.update(fields)
+    path = tmp_path / name
+    path.write_text(KAMERSTUK.format(**values), encoding="utf-8")
+    return path
+
+
+def test_a_well_formed_kamerstuk_has_no_findings(tmp_path):
+    assert _findings(_kamerstuk(tmp_path)) == []
+
+
+def test_a_kamerstuk_is_not_asked_for_a_sender_it_does_not_print(tmp_path):
+    path = _kamerstuk(tmp_path, sender="[Afzender]")
+    assert _findings(path) == [
+        (
+            _line_of(path, "[Afzender]"),
+            "warning",
+            "unfilled placeholder [Afzender] in <line> (a Kamerstuk does not print its "
+            "sender; the PDF's metadata records it)",
+        )
+    ]
+    assert lint_paths([path]).exit_code == ExitCode.OK
+    assert lint_paths([path], strict=True).exit_code == ExitCode.LINT
+    # An ordinary letter prints its sender: there it stays an error.
+    letter = tmp_path / "letter.xml"
+    letter.write_text(path.read_text().replace(' kind="kamerstuk"', ""), encoding="utf-8")
+    assert ("error", "unfilled placeholder [Afzender] in <line>") in {
+        (f.severity, f.message) for f in lint_file(letter, today=TODAY)
+    }
+
+
+def test_what_the_kamerstuk_shape_prints_must_be_there(tmp_path):
+    no_number = _kamerstuk(
+        tmp_path, "a.xml", parliamentary=PARLIAMENTARY.replace(' number="67"', ""), place=""
+    )
+    assert _findings(no_number) == [
+        (
+            _line_of(no_number, "<date>"),
+            "warning",
+            "a Kamerstuk prints '<place>, <date>' (Den Haag, …): <place> is missing",
+        ),
+        (_line_of(no_number, "<parliamentary"), "error", "a Kamerstuk needs its number (@number)"),
+    ]
+    bare = _kamerstuk(
+        tmp_path,
+        "b.xml",
+        parliamentary="",
+        body="<salutation>Geachte voorzitter,</salutation><p>Tekst.</p>",
+    )
+    messages = {(f.severity, f.message) for f in lint_file(bare, today=TODAY)}
+    assert (
+        "error",
+        'a Kamerstuk needs <parliamentary dossier="…" number="…"> (it prints them)',
+    ) in messages
+    assert ("warning", "a Kamerstuk has no salutation") in messages
+
+
+def test_import_remarks_still_standing_are_warnings(tmp_path):
+    body = (
+        "<!-- briefpers-import: line-end hyphen kept in 'samen-werking': check -->\n"
+        "    <!-- briefpers-source: printed header: Tweede Kamer -->\n"
+        "    <p>Tekst.</p>"
+    )
+    path = _letter(tmp_path, body=body)
+    assert _findings(path) == [
+        (
+            _line_of(path, "briefpers-import:"),
+            "warning",
+            "import remark not yet dealt with (delete the comment when done): line-end hyphen "
+            "kept in 'samen-werking': check",
+        )
+    ]  # the briefpers-source record is not a to-do
+    strict = lint_paths([path], strict=True, today=TODAY)
+    assert strict.exit_code == ExitCode.LINT and strict.findings[0].severity == "error"
+
+
+def test_every_dangling_note_reference_is_reported_with_its_line(tmp_path):
+    body = (
+        '<p>Een<noteref ref="a"/> en<note id="b">De noot.</note>.</p>\n'
+        '    <p>Weer<noteref ref="b"/> en<noteref ref="c"/>.</p>'
+    )
+    path = _letter(tmp_path, body=body)
+    findings = lint_file(path, today=TODAY)
+    assert [(f.line, f.severity, f.message, f.fatal) for f in findings] == [
+        (
+            _line_of(path, 'ref="a"'),
+            "error",
+            "noteref refers to 'a', but no note has that id",
+            True,
+        ),
+        (
+            _line_of(path, 'ref="c"'),
+            "error",
+            "noteref refers to 'c', but no note has that id",
+            True,
+        ),
+    ]
+    assert lint_paths([path]).exit_code == ExitCode.INVALID_SOURCE
+
+
+def test_a_note_reference_before_its_note_is_a_warning(tmp_path):
+    path = _letter(
+        tmp_path, body='<p>Eerst<noteref ref="n"/>, dan<note id="n">De noot.</note>.</p>'
+    )
+    assert _findings(path) == [
+        (_line_of(path, "noteref"), "warning", "noteref to 'n' stands before the note it refers to")
+    ]
+
+
+def test_reissue_dates(tmp_path):
+    letter = LETTER.replace(
+        "<body>", '<reissue of="Kamerstuk 12 345, nr. 67" date="{day}"/>\n  <body>'
+    )
+    for day, expected in (
+        ("2024-05-20", []),
+        ("2024-06-02", ["the reissue date 2024-06-02 is in the future"]),
+        (
+            "2024-04-01",
+            ["the reissue (2024-04-01) is dated before the letter it reissues (2024-05-01)"],
+        ),
+    ):
+        path = tmp_path / f"r-{day}.xml"
+        values = {"date": "2024-05-01", "subject": "S", "body": "<p>T.</p>", "name": "A. B."}
+        path.write_text(letter.format(day=day, **values), encoding="utf-8")
+        assert [m for _, _, m in _findings(path)] == expected
+    old = tmp_path / "old.xml"
+    old.write_text(
+        LETTER.replace("<body>", '<reissue-of identifier="x" date="2020-01-01"/>\n  <body>').format(
+            date="2024-05-01", subject="S", body="<p>T.</p>", name="A. B."
+        ),
+        encoding="utf-8",
+    )
+    assert [(s, m) for _, s, m in _findings(old)] == [
+        (
+            "warning",
+            '<reissue-of> is deprecated: write <reissue of="…" date="reissue day"/> '
+            "and give <date> the original letter's date",
+        ),
+    ]

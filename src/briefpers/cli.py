@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import traceback
 from pathlib import Path
@@ -361,7 +362,7 @@ def import_group() -> None:
 
 
 def _import_options(command):
-    """FILE, -o, --reissue-of and --original-date, shared by the importers."""
+    """FILE, -o, the reissue options and --timeout, shared by the importers."""
     for option in reversed(
         [
             click.argument("file", type=click.Path(dir_okay=False, path_type=Path)),
@@ -374,12 +375,26 @@ def _import_options(command):
             click.option(
                 "--reissue-of",
                 metavar="IDENT",
-                help="The identifier of the letter this one reissues (kept in the XMP).",
+                help="Mark the letter as a reissue of IDENT (e.g. 'Kamerstuk 12 345, nr. 67').",
             ),
             click.option(
                 "--original-date",
                 type=click.DateTime(formats=["%Y-%m-%d"]),
-                help="The date of the letter reissued, YYYY-MM-DD (with --reissue-of).",
+                help="The letter's own date, YYYY-MM-DD, when the input lacks one "
+                "(a different date than the input's is an error).",
+            ),
+            click.option(
+                "--reissue-date",
+                type=click.DateTime(formats=["%Y-%m-%d"]),
+                help="The day of the reissue, YYYY-MM-DD (default: the day of "
+                "SOURCE_DATE_EPOCH when set, else today).",
+            ),
+            click.option("--reissue-reason", metavar="TEXT", help="Why the letter is reissued."),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0),
+                help="Seconds before the import fails "
+                "(default: BRIEFPERS_TIMEOUT or 300; 0: none).",
             ),
         ]
     ):
@@ -387,13 +402,43 @@ def _import_options(command):
     return command
 
 
-def _run_import(importer, file: Path, output: Path | None, reissue_of, original_date) -> None:
-    from briefpers.batch.files import write_atomic
+def _reissue_day(given: dt.datetime | None, epoch: int | None) -> dt.date:
+    """--reissue-date, else the day of SOURCE_DATE_EPOCH (reproducible), else today."""
+    if given is not None:
+        return given.date()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).date()
+    return dt.date.today()
 
-    if bool(reissue_of) != bool(original_date):
-        raise click.UsageError("--reissue-of and --original-date go together")
-    reissue = (reissue_of, original_date.date()) if reissue_of else None
-    result = importer(file, reissue=reissue)
+
+def _run_import(importer, file: Path, output: Path | None, options: dict) -> None:
+    from briefpers.batch.files import write_atomic
+    from briefpers.importers import Reissue
+    from briefpers.limits import deadline
+
+    reissue_of = options.pop("reissue_of")
+    original, day, reason = (
+        options.pop("original_date"),
+        options.pop("reissue_date"),
+        options.pop("reissue_reason"),
+    )
+    timeout = options.pop("timeout")
+    if not reissue_of and (original or day or reason):
+        raise click.UsageError(
+            "--original-date, --reissue-date and --reissue-reason need --reissue-of"
+        )
+    settings = settings_from_env(timeout)
+    reissue = None
+    if reissue_of:
+        reissue = Reissue(
+            identifier=reissue_of,
+            day=_reissue_day(day, settings.epoch),
+            original_date=original.date() if original else None,
+            reason=reason or None,
+        )
+    limits = settings.limits
+    with deadline(limits.timeout, what="importing the letter", path=file):
+        result = importer(file, reissue=reissue, limits=limits, **options)
     for line in result.warnings:
         click.echo(line, err=True)
     if output is None:
@@ -409,20 +454,26 @@ def _run_import(importer, file: Path, output: Path | None, reissue_of, original_
 
 @import_group.command("text")
 @_import_options
-def import_text(file: Path, output: Path | None, reissue_of, original_date) -> None:
+def import_text(file: Path, output: Path | None, **options) -> None:
     """Import FILE, a letter's text as pdftotext writes it (UTF-8)."""
     from briefpers.importers.text import import_text_file
 
-    _run_import(import_text_file, file, output, reissue_of, original_date)
+    _run_import(import_text_file, file, output, options)
 
 
 @import_group.command("opxml")
 @_import_options
-def import_opxml(file: Path, output: Path | None, reissue_of, original_date) -> None:
-    """Import FILE, the official publication XML of a parliamentary letter."""
+@click.option(
+    "--metadata",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The publication's metadata record (default: found beside FILE, e.g. "
+    "kst-…/metadata.xml or kst-…_metadata.xml).",
+)
+def import_opxml(file: Path, output: Path | None, **options) -> None:
+    """Import FILE, official publication XML (Kamerstuk, Staatsblad, Staatscourant, …)."""
     from briefpers.importers.opxml import import_opxml_file
 
-    _run_import(import_opxml_file, file, output, reissue_of, original_date)
+    _run_import(import_opxml_file, file, output, options)
 
 
 if __name__ == "__main__":
