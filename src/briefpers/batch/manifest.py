@@ -42,6 +42,8 @@ READABLE = frozenset({1, 2})
 # and keeps a planted giant file from taking the memory of every later build.
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 CORRUPT = MANIFEST + ".corrupt-"
+LINK_REFUSED = "is a symbolic link; briefpers never follows a link for its lock file: remove it"
+NOT_REGULAR = "is not a regular file (the lock file): remove it"
 
 Entry = dict[str, Any]
 
@@ -192,6 +194,26 @@ def locked(out_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def check_lock(out_dir: Path) -> None:
+    """OutputError if the lock file exists but is not a regular file (a link, say).
+
+    Checks without creating it: a build whose letters all fail leaves nothing.
+    """
+    path = out_dir / LOCK
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(
+            f"cannot check the lock file: {exc.strerror}", path=display(path)
+        ) from None
+    if stat.S_ISLNK(mode):
+        raise OutputError(LINK_REFUSED, path=display(path))
+    if not stat.S_ISREG(mode):
+        raise OutputError(NOT_REGULAR, path=display(path))
+
+
 def open_lock(out_dir: Path) -> int:
     """The lock file's descriptor: created if missing, never through a symbolic link."""
     path = out_dir / LOCK
@@ -200,16 +222,13 @@ def open_lock(out_dir: Path) -> int:
         fd = os.open(path, flags, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise OutputError(
-                "is a symbolic link; briefpers never follows a link for its lock file: remove it",
-                path=display(path),
-            ) from None
+            raise OutputError(LINK_REFUSED, path=display(path)) from None
         raise OutputError(
             f"cannot open the lock file: {exc.strerror}", path=display(path)
         ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise OutputError("is not a regular file (the lock file): remove it", path=display(path))
+        raise OutputError(NOT_REGULAR, path=display(path))
     return fd
 
 

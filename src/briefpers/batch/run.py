@@ -349,13 +349,13 @@ def check_output_folder(out_dir: Path) -> None:
         raise OutputError(
             f"cannot create the output folder: {exc.strerror}", path=display(out_dir)
         ) from None
-    os.close(manifest.open_lock(out_dir))
     try:
         probe_writable(out_dir)
     except OSError as exc:
         raise OutputError(
             f"cannot write to the output folder: {exc.strerror}", path=display(out_dir)
         ) from None
+    manifest.check_lock(out_dir)  # a symbolic link there: refused now, not after rendering
 
 
 def check_report_path(path: Path) -> None:
