@@ -65,6 +65,7 @@ def test_a_letter_over_the_memory_limit_fails_in_process(tmp_path, monkeypatch):
         ({"BRIEFPERS_MAX_MEMORY": "-1"}, "BRIEFPERS_MAX_MEMORY"),
         ({"BRIEFPERS_TIMEOUT": "soon"}, "BRIEFPERS_TIMEOUT"),
         ({"SOURCE_DATE_EPOCH": "１７"}, "SOURCE_DATE_EPOCH"),
+        ({"BRIEFPERS_CONFIG": "/nonexistent/briefpers.toml"}, "BRIEFPERS_CONFIG"),
     ],
 )
 @pytest.mark.parametrize(
@@ -86,5 +87,5 @@ def test_a_wrong_setting_exits_2_whatever_the_batch(tmp_path, monkeypatch, env, 
     monkeypatch.setattr(pipeline, "build_letter", None)  # nothing may be built
     code, out, err = build(*args, *extra, env=env)
     assert code == ExitCode.USAGE
-    assert err.startswith(f"error: {named}=")
+    assert err.startswith(f"error: {named}") and err.count("\n") == 1
     assert out == ""

@@ -180,3 +180,15 @@ def test_the_lock_file_is_never_a_symlink(built, monkeypatch):
     with pytest.raises(manifest.OutputError):
         manifest.update(built / "out", {"x.pdf": {}})
     assert not target.exists()
+
+
+def test_a_linked_source_keeps_its_own_name(built, monkeypatch):
+    (built / "links").mkdir()
+    (built / "links" / "renamed.xml").symlink_to(built / "in" / "letter-0.xml")
+    code, _, err = build("links/renamed.xml", "-o", "out2")
+    assert code == 0, err
+    (entry,) = manifest.read(built / "out2").values()
+    assert entry["source"] == "../links/renamed.xml"
+    no_rendering(monkeypatch)
+    code, out, _ = build("links/renamed.xml", "-o", "out2")
+    assert code == 0 and "all 1 letters up to date" in out

@@ -171,7 +171,10 @@ def _content(path: Path) -> bytes:
 def dumps(entries: Mapping[str, Entry]) -> bytes:
     """Stable JSON: sorted keys, two-space indent, a final newline."""
     data = {"format": FORMAT, "letters": dict(entries)}
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    try:
+        return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    except UnicodeEncodeError:  # a path that is not UTF-8 (say, a theme folder): escaped
+        return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
 @contextlib.contextmanager

@@ -110,7 +110,9 @@ def display(path: Path) -> str:
 
 def relative_to_output(source: Path, out_dir: Path) -> str:
     """The source as seen from the output folder (the manifest's record, whatever the cwd)."""
-    return printable(os.path.relpath(os.path.realpath(source), os.path.realpath(out_dir)))
+    # The folder resolved, the name kept: a linked source keeps its own name.
+    where = os.path.join(os.path.realpath(source.parent), source.name)
+    return printable(os.path.relpath(where, os.path.realpath(out_dir)))
 
 
 def printable(text: str) -> str:
