@@ -263,6 +263,24 @@ def record_verdicts(out_dir: Path, verdicts: Mapping[str, tuple[str, Entry]]) ->
         _write(out_dir, entries)
 
 
+def refresh_sources(out_dir: Path, sources: Mapping[str, tuple[str, str]]) -> None:
+    """Record where up-to-date letters' sources are now (name → (output sha256, source)).
+
+    Only entries that still describe the same PDF change; nothing is written
+    if none does.
+    """
+    with locked(out_dir):
+        entries = _entries_locked(out_dir)
+        changed = False
+        for name, (digest, source) in sources.items():
+            entry = entries.get(name)
+            if entry is not None and entry.get("output_sha256") == digest:
+                changed |= entry.get("source") != source
+                entry["source"] = source
+        if changed:
+            _write(out_dir, entries)
+
+
 def _write(out_dir: Path, entries: Mapping[str, Entry]) -> None:
     try:
         write_atomic(out_dir / MANIFEST, dumps(entries))

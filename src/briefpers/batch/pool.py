@@ -242,7 +242,7 @@ class WorkerPool:
             task = self.pending.popleft()
             error = WorkerDiedError(
                 f"not built: {MAX_START_FAILURES} worker processes in a row died while "
-                f"starting (run with -j 1 to see why)",
+                f"starting (build one letter alone to see why)",
                 path=task.name or task.source,
             )
             yield Outcome(

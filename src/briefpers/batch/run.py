@@ -95,9 +95,10 @@ class Batch:
     _fingerprints: Fingerprints = field(init=False)
     _entries: dict[str, manifest.Entry] = field(default_factory=dict)
     _reasons: dict[str, str] = field(default_factory=dict)
-    # Up-to-date entries whose recorded source path is out of date (moved, or
-    # an old manifest's path relative to another working folder).
-    _refresh: dict[str, manifest.Entry] = field(default_factory=dict)
+    # Up-to-date letters whose recorded source path is out of date (moved, or an
+    # old manifest's path relative to another working folder): name → (output
+    # sha256, source as seen from the output folder).
+    _refresh: dict[str, tuple[str, str]] = field(default_factory=dict)
     _refused: list[Result] = field(default_factory=list)  # failed before any build
 
     def __post_init__(self) -> None:
@@ -148,7 +149,7 @@ class Batch:
                 )
                 where = relative_to_output(source, out_dir)
                 if entry.get("source") != where:
-                    self._refresh[output.name] = {**entry, "source": where}
+                    self._refresh[output.name] = (entry["output_sha256"], where)
                 continue
             self.tasks.append(
                 Task(
@@ -183,7 +184,7 @@ class Batch:
             yield result
         if self.tasks:
             clean_stale_parts(out_dir)
-        pending: dict[str, manifest.Entry | None] = dict(self._refresh)
+        pending: dict[str, manifest.Entry | None] = {}
         flushed = time.monotonic()
         outcomes = executor.run(self.tasks)
         try:
@@ -205,18 +206,13 @@ class Batch:
                 if outcome.ok:
                     pending[Path(outcome.output).name] = self._entry(outcome)
             self.run_seconds = time.perf_counter() - start
-            self._flush(pending)
-
-    def _flush(self, pending: dict[str, manifest.Entry | None]) -> None:
-        if not pending:
-            return
-        if not self.tasks:
-            # Only recorded source paths changed: not worth failing a no-op
-            # build over (a read-only archive, say); the next build records them.
-            with contextlib.suppress(OutputError):
-                manifest.update(self.options.out_dir, pending)
-            return
-        manifest.update(self.options.out_dir, pending)
+            if pending:
+                manifest.update(out_dir, pending)
+            if self._refresh:
+                # Only where a source is recorded: not worth failing a build
+                # over (a read-only archive, say); the next build records it.
+                with contextlib.suppress(OutputError):
+                    manifest.refresh_sources(out_dir, self._refresh)
 
     @property
     def seconds(self) -> float:
