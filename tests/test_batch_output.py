@@ -122,7 +122,7 @@ def test_a_disk_that_fills_up_fails_letters_not_the_run(tmp_path, monkeypatch, t
     make_letters(tmp_path / "in", 3)
     tmpfs("small", size="60k")  # one PDF (39 kB) and the manifest, not two PDFs
     done = subprocess.run(
-        [*CLI, "build", "in", "-o", "small", "-j", "1", "--report", "r.json"],
+        [*CLI, "build", "in", "-o", "small", "-j", "1", "--report", "r.json"],  # in order
         cwd=tmp_path,
         capture_output=True,
         text=True,

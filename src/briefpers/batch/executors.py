@@ -54,7 +54,7 @@ def _lost(task: Task, why: str, code: ExitCode = ExitCode.INTERNAL) -> Outcome:
 
 
 class LocalExecutor:
-    """Worker processes on this machine (a single letter: in this process)."""
+    """Worker processes on this machine (in this process for one job or one letter)."""
 
     name = "process"
 
@@ -66,16 +66,16 @@ class LocalExecutor:
         if not tasks:
             return
         memory = tasks[0].settings.limits.max_memory
-        if len(tasks) == 1:
-            # One letter: a worker would cost a process start and a second
-            # WeasyPrint import, and there is nothing else to protect.
+        if self.workers == 1 or len(tasks) == 1:
+            # A worker costs a process start and a second WeasyPrint import.
+            # The price: a letter that crashes this process ends the run (what
+            # finished is in the manifest); workers contain that (-j 2 and more).
             init_worker(ignore_sigint=False)
-            with memory_ceiling(memory):  # this process's, for the letter only
-                outcome = build_one(tasks[0])
-            yield outcome
+            for task in tasks:
+                with memory_ceiling(memory):  # this process's, for the letter only
+                    outcome = build_one(task)
+                yield outcome
             return
-        # Several letters, even with -j 1: in worker processes, so that one that
-        # crashes or overruns its limits loses only itself.
         pool = WorkerPool(min(self.workers, len(tasks)), memory_mib=memory)
         try:
             yield from pool.run(tasks)
