@@ -149,7 +149,7 @@ def test_manifest_records_hashes(work):
     assert text == manifest.dumps(entries).decode()  # stable: sorted keys, fixed layout
     assert sorted(entries) == ["letter-00.pdf", "letter-01.pdf", "letter-02.pdf"]
     entry = entries["letter-00.pdf"]
-    assert entry["source"] == "in/letter-00.xml"
+    assert entry["source"] == "../in/letter-00.xml"  # as seen from the output folder
     assert entry["source_sha256"] == sha256_file(work / "in" / "letter-00.xml")
     assert entry["output_sha256"] == sha256_file(work / "out" / "letter-00.pdf")
     assert entry["pages"] == 2

@@ -68,7 +68,7 @@ def test_kill_9_then_resume(tmp_path):
     for pdf in pdfs:
         entry = entries[pdf.name]
         assert entry["output_sha256"] == sha256_file(pdf)
-        assert entry["source_sha256"] == sha256_file(tmp_path / entry["source"])
+        assert entry["source_sha256"] == sha256_file(out / entry["source"])
     assert not list(out.glob(".*.part")), "a dead writer's .part was left behind"
 
     again = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)

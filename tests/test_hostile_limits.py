@@ -196,6 +196,7 @@ def test_endless_source_is_not_read_whole(tmp_path: Path) -> None:
     path = tmp_path / "letter.xml"
     path.symlink_to("/dev/zero")
     start = time.perf_counter()
-    with pytest.raises(SourceError, match="more than 10,485,760 bytes is too large"):
+    # A device is refused before it is opened: only regular files are read.
+    with pytest.raises(SourceError, match="is a device, not a letter source"):
         load(path)
     assert time.perf_counter() - start < 2

@@ -158,12 +158,20 @@ def build(
     """
     from briefpers.batch import progress
     from briefpers.batch.executors import make_executor
-    from briefpers.batch.run import Batch, Options, interrupt_on_sigterm, write_report
+    from briefpers.batch.run import (
+        Batch,
+        Options,
+        check_report_path,
+        interrupt_on_sigterm,
+        write_report,
+    )
     from briefpers.batch.sources import find_sources
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
     settings = settings_from_env(timeout)
+    if report_path is not None:
+        check_report_path(report_path)  # exit 4 now, not after building every letter
     found = find_sources(sources or (Path("input"),))
     if not found:
         click.echo("nothing to build: no *.xml sources found", err=True)
@@ -178,7 +186,9 @@ def build(
         find_verapdf()  # a missing Java stops the run before any rendering
     options = Options(out_dir, theme=theme, profile=profile, force=force, settings=settings)
     batch = Batch(found, options)
-    batch.plan()
+    batch.plan()  # an output folder that cannot be written: exit 4 here, before rendering
+    for line in batch.warnings:
+        click.echo(line, err=True)
     runner = make_executor(executor, jobs=jobs, scheduler=scheduler)
 
     def echo(line: str, err: bool) -> None:
@@ -190,7 +200,7 @@ def build(
         display: progress.Display = progress.RichProgress(Console(stderr=True))
     else:
         display = progress.PlainProgress(echo)
-    display.start(len(found), len(batch.tasks))
+    display.start(len(found), batch.to_run)
     try:
         with interrupt_on_sigterm():
             for result in batch.run(runner):

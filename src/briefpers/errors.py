@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 6  # preflight or veraPDF found a non-conformance
     DEPENDENCY = 7  # Java, veraPDF or a system library is missing
     LINT = 8  # lint found problems (errors, or warnings with --strict)
+    WORKER_DIED = 9  # the process building a letter died (killed, or crashed in a library)
     INTERNAL = 70  # a bug in briefpers: please report it
     INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention)
 
@@ -96,6 +97,20 @@ class RenderError(BriefpersError):
 
 class TimeLimitError(RenderError):
     """Building one letter took longer than its time limit."""
+
+
+class MemoryLimitError(RenderError):
+    """Building one letter needed more memory than its limit."""
+
+
+class OutputError(AssetError):
+    """The output folder (or a file in it) cannot be written: read-only, full, not a folder."""
+
+
+class WorkerDiedError(BriefpersError):
+    """The worker process building a letter died before it reported back."""
+
+    exit_code = ExitCode.WORKER_DIED
 
 
 class CheckError(BriefpersError):

@@ -33,6 +33,8 @@ ENV_PREFIX = "BRIEFPERS_"
 # that swallows one interruption (WeasyPrint catches broadly around images
 # and SVG) gets the next one.
 REPEAT = 0.5
+# Limits where 0 switches the limit off.
+ZERO_IS_NONE = frozenset({"timeout", "max_memory"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class Limits:
     max_word: int = 1_000
     # Seconds for one letter, load to finished PDF; 0 means no limit.
     timeout: float = 300.0
+    # MiB of private memory (RLIMIT_DATA) for each process that builds letters
+    # in a batch; 0 means no limit. A warm worker uses about 100 MiB; the
+    # ceiling stops a pathological letter long before it takes the machine.
+    max_memory: int = 2048
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Limits:
@@ -78,10 +84,12 @@ class Limits:
                 value = kind(raw)
             except ValueError:
                 value = -1
-            if not 0 <= value < 1e9 or (value == 0 and f.name != "timeout"):
+            if not 0 <= value < 1e9 or (value == 0 and f.name not in ZERO_IS_NONE):
                 what = (
                     "a number of seconds (0: none)"
                     if f.name == "timeout"
+                    else "a number of MiB (0: none)"
+                    if f.name == "max_memory"
                     else "a positive whole number"
                 )
                 raise ConfigError(f"{name}={raw!r}: must be {what}")

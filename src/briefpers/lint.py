@@ -22,7 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from briefpers.errors import ExitCode, LintError, SourceError
-from briefpers.source.load import parse, validate
+from briefpers.source.load import parse, read_source, validate
 
 IMPORT_REMARK = "briefpers-import:"  # an importer's remark (importers.COMMENT_TAG)
 
@@ -63,7 +63,7 @@ def lint_file(path: Path | str, *, today: dt.date | None = None) -> list[Finding
     """All findings for one letter source, in line order."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_source(Path(path))  # regular files only: a FIFO must not hang lint
         tree = parse(data, path)
     except OSError as exc:
         return [Finding(name, None, ERROR, f"cannot read: {exc.strerror}", fatal=True)]

@@ -7,14 +7,20 @@ Every executor takes Tasks and yields an Outcome per task as it finishes
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Protocol
 
 from briefpers import __version__
-from briefpers.batch.worker import Outcome, Task, build_one, init_worker, reset_caches
+from briefpers.batch.pool import WorkerPool
+from briefpers.batch.worker import (
+    Outcome,
+    Task,
+    build_one,
+    init_worker,
+    memory_ceiling,
+    reset_caches,
+)
 from briefpers.errors import DependencyError, ExitCode
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
@@ -38,17 +44,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _lost(task: Task, why: str) -> Outcome:
+def _lost(task: Task, why: str, code: ExitCode = ExitCode.INTERNAL) -> Outcome:
     return Outcome(
         task.source,
         task.output,
         error=f"{task.name or task.source}: {why}",
-        exit_code=int(ExitCode.INTERNAL),
+        exit_code=int(code),
     )
 
 
 class LocalExecutor:
-    """Worker processes on this machine (in-process for one job or one letter)."""
+    """Worker processes on this machine (in this process for one job or one letter)."""
 
     name = "process"
 
@@ -59,45 +65,22 @@ class LocalExecutor:
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         if not tasks:
             return
+        memory = tasks[0].settings.limits.max_memory
         if self.workers == 1 or len(tasks) == 1:
-            # A pool costs a process start and a second WeasyPrint import.
+            # A worker costs a process start and a second WeasyPrint import.
+            # The price: a letter that crashes this process ends the run (what
+            # finished is in the manifest); workers contain that (-j 2 and more).
             init_worker(ignore_sigint=False)
             for task in tasks:
-                yield build_one(task)
+                with memory_ceiling(memory):  # this process's, for the letter only
+                    outcome = build_one(task)
+                yield outcome
             return
-        yield from self._pool(tasks)
-
-    def _pool(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
-        # forkserver, not fork: the parent runs threads (the progress bar),
-        # and forking a threaded process can copy a held lock into the child.
-        pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(tasks)),
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=init_worker,
-            initargs=(True, os.getpid()),
-        )
-        futures: dict[Future[Outcome], Task] = {}
-        reported: set[Future[Outcome]] = set()
+        pool = WorkerPool(min(self.workers, len(tasks)), memory_mib=memory)
         try:
-            futures = {pool.submit(build_one, task): task for task in tasks}
-            for future in as_completed(futures):
-                reported.add(future)
-                try:
-                    yield future.result()
-                except Exception as exc:  # BrokenProcessPool: a worker was killed
-                    yield _lost(futures[future], f"worker process died ({type(exc).__name__})")
+            yield from pool.run(tasks)
         finally:
-            # On Ctrl-C or an early stop, do not wait for letters not yet begun,
-            # but keep those that were running: their PDFs are written.
-            pool.shutdown(wait=True, cancel_futures=True)
-            self.unreported = [
-                future.result()
-                for future in futures
-                if future not in reported
-                and future.done()
-                and not future.cancelled()
-                and future.exception() is None
-            ]
+            self.unreported = pool.unreported
 
 
 class DaskExecutor:
@@ -143,7 +126,11 @@ class DaskExecutor:
                     yield future.result()
                 except Exception as exc:  # e.g. KilledWorker after retries
                     why = f"Dask task failed ({type(exc).__name__}: {exc})"
-                    yield _lost(index[future.key], why)
+                    code = ExitCode.INTERNAL
+                    if type(exc).__name__ == "KilledWorker":
+                        why = f"every Dask worker that tried to build this letter died ({exc})"
+                        code = ExitCode.WORKER_DIED
+                    yield _lost(index[future.key], why, code)
         finally:
             if futures:
                 client.cancel(futures)

@@ -1,15 +1,22 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half.
+"""Files on disk: atomic writes, and reads of regular files only.
 
-A temporary file is named `.<name>.<host>-<pid>.<random>.part`, so that a run
-can tell the leftovers of a killed writer from the files a live one is
-writing (another build into the same folder, possibly on another machine).
+A reader sees the old file or the new one, never half. A temporary file is
+named `.<name>.<host>-<pid>.<random>.part`, so that a run can tell the
+leftovers of a killed writer from the files a live one is writing (another
+build into the same folder, possibly on another machine).
+
+Everything the batch reads (manifests, `@list` files, files it hashes) is
+read only if it is a regular file: a FIFO would block the build until someone
+writes to it, a device may never end.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import socket
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +46,23 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
     # The rename is durable only once the folder's entry is on disk.
     _fsync_dir(path.parent)
+
+
+def probe_writable(folder: Path) -> None:
+    """Write, sync and remove a small file in `folder`: OSError if that is impossible.
+
+    The honest test of "can we write here" (read-only mounts, full disks,
+    permissions, ACLs, root on a read-only file system), where `os.access`
+    would guess. Named like a `.part`, so a killed probe is cleaned up.
+    """
+    prefix = f".probe.{_host()}-{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=PART_SUFFIX, dir=folder)
+    try:
+        os.write(fd, bytes(4096))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.unlink(tmp)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -107,9 +131,59 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str | None:
-    """The file's sha256, or None if it cannot be read."""
+    """The file's sha256, or None if it cannot be read or is not a regular file."""
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(open_regular(path), "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return None
+
+
+class NotRegularFileError(OSError):
+    """A FIFO, device, socket or folder where a regular file is expected."""
+
+
+def open_regular(path: Path | str, *, follow_symlinks: bool = True) -> int:
+    """A read-only descriptor of a regular file; NotRegularFileError for anything else.
+
+    The type is checked before opening (opening a device can have effects) and
+    on the descriptor (the name may have been swapped in between); the open
+    never blocks on a FIFO. Without `follow_symlinks` a symbolic link is refused.
+    """
+    check = os.stat if follow_symlinks else os.lstat
+    _require_regular(check(path).st_mode, path)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    if not follow_symlinks:
+        flags |= os.O_NOFOLLOW
+    fd = os.open(path, flags)
+    try:
+        _require_regular(os.fstat(fd).st_mode, path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_regular(path: Path | str, max_bytes: int, *, follow_symlinks: bool = True) -> bytes:
+    """At most `max_bytes + 1` bytes of a regular file (one more than allowed, to tell)."""
+    with os.fdopen(open_regular(path, follow_symlinks=follow_symlinks), "rb") as fh:
+        return fh.read(max_bytes + 1)
+
+
+def _require_regular(mode: int, path: Path | str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise NotRegularFileError(errno.EISDIR, "is a folder, not a file", str(path))
+    if stat.S_ISLNK(mode):
+        raise NotRegularFileError(errno.ELOOP, "is a symbolic link", str(path))
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    raise NotRegularFileError(errno.EINVAL, f"is {kind}, not a regular file", str(path))

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from briefpers import __version__
 from briefpers.batch.files import sha256_file
-from briefpers.batch.sources import display
+from briefpers.batch.sources import printable
 from briefpers.errors import BriefpersError
 from briefpers.settings import Settings
 from briefpers.themes import Theme, load_theme
@@ -102,8 +102,11 @@ class Fingerprints:
         """Why `output` must be rebuilt from `source`, or None if it is up to date."""
         if entry is None:
             return "not built before"
-        if entry.get("source") != display(source):
-            return "source path changed"
+        # The file name, not the path: the PDF holds the name, never the folder,
+        # so the same letter built from any working folder (or moved with its
+        # images) is up to date.
+        if PurePosixPath(entry.get("source") or "").name != printable(source.name):
+            return "source file name changed"
         if entry.get("source_sha256") != sha256_file(source):
             return "source changed"
         checks = (

@@ -1,10 +1,11 @@
 """Build many letters: plan (what is stale), run (an executor), record (manifest).
 
-`Batch` decides from content hashes which letters are up to date, hands the
-rest to an executor, merges each finished letter into `output/manifest.json`
-as it goes (at most a second behind, so a killed run keeps what it finished),
+`Batch` decides from content hashes which letters are up to date, checks that
+the output folder can be written before anything is rendered, hands the rest
+to an executor, merges each finished letter into `output/manifest.json` as it
+goes (at most a second behind, so a killed run keeps what it finished),
 optionally validates the new PDFs with veraPDF in one call, and writes the
-run's JSON report. It yields results; the CLI prints them.
+run's JSON report. It yields results; the CLI prints them (and `warnings`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,18 @@ from typing import Any
 from briefpers import __version__
 from briefpers.batch import manifest
 from briefpers.batch.executors import Executor
-from briefpers.batch.files import clean_stale_parts, sha256_file, write_atomic
+from briefpers.batch.files import clean_stale_parts, probe_writable, sha256_file, write_atomic
 from briefpers.batch.fingerprint import Fingerprints
-from briefpers.batch.sources import check_outputs_unique, display, output_for
+from briefpers.batch.sources import (
+    check_outputs_unique,
+    decodable,
+    display,
+    output_for,
+    printable,
+    relative_to_output,
+)
 from briefpers.batch.worker import Outcome, Task
+from briefpers.errors import ExitCode, OutputError
 from briefpers.profiles import DEFAULT_PROFILE
 from briefpers.settings import Settings
 from briefpers.themes import is_path, operator_themes
@@ -82,15 +91,25 @@ class Batch:
     check_seconds: float = 0.0
     run_seconds: float = 0.0
     validate_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # lines for the user, e.g. a bad manifest
     _fingerprints: Fingerprints = field(init=False)
     _entries: dict[str, manifest.Entry] = field(default_factory=dict)
     _reasons: dict[str, str] = field(default_factory=dict)
+    # Up-to-date letters whose recorded source path is out of date (moved, or an
+    # old manifest's path relative to another working folder): name → (output
+    # sha256, source as seen from the output folder).
+    _refresh: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _refused: list[Result] = field(default_factory=list)  # failed before any build
 
     def __post_init__(self) -> None:
         self._fingerprints = Fingerprints(self.options.settings)
 
     def plan(self) -> None:
-        """Sort sources into up to date (results) and stale (tasks)."""
+        """Sort sources into up to date (results) and stale (tasks).
+
+        Then, if anything is to be built, check the output folder (OutputError
+        at once, before any rendering) and move an unreadable manifest aside.
+        """
         start = time.perf_counter()
         out_dir = self.options.out_dir
         settings = self.options.settings
@@ -101,9 +120,13 @@ class Batch:
         # Hash the usual theme before any letter is built: the hash recorded
         # for a PDF must describe the theme as it was when the build began.
         self._fingerprints.theme_hash_for(theme)
-        self._entries = manifest.read(out_dir)
+        loaded = manifest.load(out_dir)
+        self._entries = loaded.entries
         for source in self.sources:
             output = output_for(source, out_dir)
+            if not decodable(source.name):
+                self._refused.append(_undecodable(source, output))
+                continue
             reason = "forced" if self.options.force else None
             if reason is None:
                 reason = self._fingerprints.stale_reason(
@@ -124,6 +147,9 @@ class Batch:
                         verapdf=entry.get("verapdf"),
                     )
                 )
+                where = relative_to_output(source, out_dir)
+                if entry.get("source") != where:
+                    self._refresh[output.name] = (entry["output_sha256"], where)
                 continue
             self.tasks.append(
                 Task(
@@ -136,19 +162,33 @@ class Batch:
                 )
             )
             self._reasons[self.tasks[-1].source] = reason
+        if self.tasks:
+            check_output_folder(out_dir)
+            if loaded.unreadable is not None:
+                warning = manifest.set_aside(out_dir)
+                if warning:
+                    self.warnings.append(warning)
         self.check_seconds = time.perf_counter() - start
 
+    @property
+    def to_run(self) -> int:
+        """How many results `run` yields: letters to build and letters refused by the plan."""
+        return len(self.tasks) + len(self._refused)
+
     def run(self, executor: Executor) -> Iterator[Result]:
-        """Build the stale letters; yield each result as it finishes."""
+        """Yield the letters the plan refused, then build the stale ones as they finish."""
         start = time.perf_counter()
         out_dir = self.options.out_dir
+        for result in self._refused:
+            self.results.append(result)
+            yield result
         if self.tasks:
-            out_dir.mkdir(parents=True, exist_ok=True)
             clean_stale_parts(out_dir)
         pending: dict[str, manifest.Entry | None] = {}
         flushed = time.monotonic()
+        outcomes = executor.run(self.tasks)
         try:
-            for outcome in executor.run(self.tasks):
+            for outcome in outcomes:
                 result = self._result(outcome, self._reasons.get(outcome.source))
                 result.finished = round(time.perf_counter() - start, 3)
                 self.results.append(result)
@@ -160,13 +200,19 @@ class Batch:
                 yield result
         finally:
             # Also on Ctrl-C: what finished is recorded, so a rerun skips it.
+            outcomes.close()  # stops the executor, which collects what was running
             for outcome in getattr(executor, "unreported", ()):
                 self.results.append(self._result(outcome, self._reasons.get(outcome.source)))
                 if outcome.ok:
                     pending[Path(outcome.output).name] = self._entry(outcome)
+            self.run_seconds = time.perf_counter() - start
             if pending:
                 manifest.update(out_dir, pending)
-            self.run_seconds = time.perf_counter() - start
+            if self._refresh:
+                # Only where a source is recorded: not worth failing a build
+                # over (a read-only archive, say); the next build records it.
+                with contextlib.suppress(OutputError):
+                    manifest.refresh_sources(out_dir, self._refresh)
 
     @property
     def seconds(self) -> float:
@@ -179,7 +225,7 @@ class Batch:
             display(Path(outcome.output)),
             "built" if outcome.ok else "failed",
             reason=reason,
-            error=outcome.error,
+            error=printable(outcome.error) if outcome.error is not None else None,
             exit_code=outcome.exit_code,
             seconds=round(outcome.seconds, 4),
             pages=outcome.pages,
@@ -190,7 +236,7 @@ class Batch:
 
     def _entry(self, outcome: Outcome) -> manifest.Entry:
         return {
-            "source": display(Path(outcome.source)),
+            "source": relative_to_output(Path(outcome.source), self.options.out_dir),
             "source_sha256": outcome.source_sha256,
             "output_sha256": outcome.output_sha256,
             "pages": outcome.pages,
@@ -251,7 +297,7 @@ class Batch:
             "briefpers_version": __version__,
             "output": display(self.options.out_dir),
             "profile": self.options.profile,
-            "theme": self.options.theme,
+            "theme": printable(self.options.theme) if self.options.theme else None,
             "force": self.options.force,
             "executor": executor,
             "workers": workers,
@@ -285,8 +331,57 @@ def interrupt_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def check_output_folder(out_dir: Path) -> None:
+    """OutputError (exit 4) now, before any letter is rendered, if `out_dir` cannot be written.
+
+    Read-only, full, not a folder, or a lock file that is a symbolic link:
+    better one line at once than the same failure after rendering every letter.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError("the output folder is not a folder", path=display(out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the output folder: {exc.strerror}", path=display(out_dir)
+        ) from None
+    try:
+        probe_writable(out_dir)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to the output folder: {exc.strerror}", path=display(out_dir)
+        ) from None
+    manifest.check_lock(out_dir)  # a symbolic link there: refused now, not after rendering
+
+
+def check_report_path(path: Path) -> None:
+    """OutputError at once if the report could not be written at the end."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError("cannot write the report: no such folder", path=display(path))
+    try:
+        probe_writable(folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write the report: {exc.strerror}", path=display(path)) from None
+
+
 def write_report(path: Path, report: dict[str, Any]) -> None:
-    write_atomic(path, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
+    try:
+        write_atomic(path, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
+    except OSError as exc:
+        raise OutputError(f"cannot write the report: {exc.strerror}", path=display(path)) from None
+
+
+def _undecodable(source: Path, output: Path) -> Result:
+    """A source whose file name is not UTF-8 fails alone (its PDF would carry the name)."""
+    name = display(source)
+    return Result(
+        name,
+        display(output),
+        "failed",
+        error=f"{name}: the file name is not valid UTF-8 (shown with escapes): rename it",
+        exit_code=int(ExitCode.INVALID_SOURCE),
+    )
 
 
 def _normalise_theme(theme: str | None) -> str | None:

@@ -6,7 +6,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from briefpers.batch.files import read_regular
 from briefpers.errors import UsageError
+
+MAX_LIST_BYTES = 10 * 1024 * 1024  # an @list of 100,000 paths is a few MiB
 
 
 def find_sources(args: Iterable[Path | str]) -> list[Path]:
@@ -27,22 +30,35 @@ def find_sources(args: Iterable[Path | str]) -> list[Path]:
             continue
         path = Path(text)
         if not path.exists():
-            raise UsageError("no such file or folder", path=path)
+            raise UsageError("no such file or folder", path=printable(text))
         found.extend(_expand(path))
     return _unique(found)
 
 
 def _expand(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.glob("*.xml") if p.is_file())
+        # Anything but a folder: a FIFO, a device or a dangling link named
+        # `*.xml` fails as one letter with its reason, instead of being skipped.
+        return sorted(p for p in path.glob("*.xml") if not p.is_dir())
     return [path]
 
 
 def _expand_list(listing: Path) -> list[Path]:
     try:
-        text = listing.read_text(encoding="utf-8")
+        data = read_regular(listing, MAX_LIST_BYTES)
     except OSError as exc:
-        raise UsageError(f"cannot read the list: {exc.strerror}", path=listing) from None
+        where = printable(str(listing))
+        raise UsageError(f"cannot read the list: {exc.strerror}", path=where) from None
+    if len(data) > MAX_LIST_BYTES:
+        raise UsageError(
+            f"the list is larger than {MAX_LIST_BYTES:,} bytes", path=printable(str(listing))
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"the list is not UTF-8 text (byte {exc.start + 1})", path=printable(str(listing))
+        ) from None
     found = []
     for line in text.splitlines():
         entry = line.strip()
@@ -56,10 +72,10 @@ def _expand_list(listing: Path) -> list[Path]:
 
 
 def _unique(paths: list[Path]) -> list[Path]:
-    seen: set[Path] = set()
+    seen: set[str] = set()
     result = []
     for path in paths:
-        key = path.resolve()
+        key = os.path.realpath(path)  # unlike Path.resolve, never raises on a link loop
         if key not in seen:
             seen.add(key)
             result.append(path)
@@ -77,16 +93,43 @@ def check_outputs_unique(sources: list[Path], out_dir: Path) -> None:
         output = output_for(source, out_dir)
         if output in owners:
             raise UsageError(
-                f"{owners[output]} and {source} would both be built into {output}: "
-                f"build them into different folders"
+                f"{display(owners[output])} and {display(source)} would both be built into "
+                f"{display(output)}: build them into different folders"
             )
         owners[output] = source
 
 
 def display(path: Path) -> str:
-    """A path relative to the current folder where possible (for people, manifests)."""
+    """A path relative to the current folder where possible, printable (for people)."""
     absolute = Path(os.path.abspath(path))
     try:
-        return str(absolute.relative_to(Path.cwd()))
+        return printable(str(absolute.relative_to(Path.cwd())))
     except ValueError:
-        return str(absolute)
+        return printable(str(absolute))
+
+
+def relative_to_output(source: Path, out_dir: Path) -> str:
+    """The source as seen from the output folder (the manifest's record, whatever the cwd)."""
+    # The folder resolved, the name kept: a linked source keeps its own name.
+    where = os.path.join(os.path.realpath(source.parent), source.name)
+    return printable(os.path.relpath(where, os.path.realpath(out_dir)))
+
+
+def printable(text: str) -> str:
+    """A file name as text: bytes that are not UTF-8 shown as escapes (`caf\\xe9.xml`).
+
+    Python keeps such bytes as lone surrogates, which no UTF-8 output (a
+    terminal, the manifest, the report) can hold.
+    """
+    if decodable(text):
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def decodable(text: str) -> bool:
+    """Whether a file name read from the system was valid UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -7,14 +7,21 @@ cluster the output folder is a path every worker shares.
 Errors never escape as exceptions: a BriefpersError does not survive pickling
 with its location, and one bad letter must not break the pool. Each becomes
 the one-line message and exit code the CLI reports.
+
+A process that builds letters for a batch runs under a memory ceiling
+(`Limits.max_memory`, RLIMIT_DATA: heap and private mappings, not shared
+libraries or mapped font files): a letter that would take the machine's memory
+fails with MemoryError instead, reported as a memory-limit error (exit 5).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +31,19 @@ from briefpers.errors import (
     BriefpersError,
     DependencyError,
     ExitCode,
+    MemoryLimitError,
+    OutputError,
     TimeLimitError,
 )
+from briefpers.limits import deadline, env_name
 from briefpers.settings import Settings
+
+try:
+    import resource
+except ImportError:  # not on Unix: no memory ceiling
+    resource = None  # type: ignore[assignment]
+
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -111,12 +128,63 @@ def reset_caches() -> None:
     typeset.forget()
 
 
+def set_memory_ceiling(mib: int) -> None:
+    """Lower this process's memory ceiling to `mib` MiB for good (0: leave it).
+
+    For processes that only build letters (pool workers). The hard limit is
+    left alone, and a tighter limit already in force is kept.
+    """
+    if mib and resource is not None:
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        wanted = _ceiling(mib, soft, hard)
+        if wanted is not None:
+            resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
+        _state["ceiling"] = mib
+
+
+@contextlib.contextmanager
+def memory_ceiling(mib: int) -> Iterator[None]:
+    """The memory ceiling for a build in this process (the CLI's), lifted afterwards.
+
+    Only the soft limit changes, so it can be restored: veraPDF's JVM and the
+    rest of the command run without it.
+    """
+    if not mib or resource is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    wanted = _ceiling(mib, soft, hard)
+    if wanted is not None:
+        resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
+    _state["ceiling"] = mib
+    try:
+        yield
+    finally:
+        _state.pop("ceiling", None)
+        if wanted is not None:
+            resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def _ceiling(mib: int, soft: int, hard: int) -> int | None:
+    """The soft limit to set, or None if the one in force is already as tight."""
+    wanted = mib * MIB
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft <= wanted:
+        return None
+    return wanted
+
+
 def build_one(task: Task) -> Outcome:
     """Build one letter into its output file; never raises."""
     start = time.perf_counter()
     outcome = Outcome(task.source, task.output, worker=_worker_id())
     try:
-        _build(task, outcome)
+        try:
+            _build(task, outcome)
+        except MemoryError:
+            reset_caches()  # the shared font and CSS caches may be half-built
+            raise _memory_error(task) from None
         outcome.ok = True
     except BriefpersError as exc:
         if exc.path is None or exc.path == task.source:
@@ -132,6 +200,18 @@ def build_one(task: Task) -> Outcome:
     return outcome
 
 
+def _memory_error(task: Task) -> MemoryLimitError:
+    mib = _state.get("ceiling")
+    if mib:
+        why = (
+            f"building the letter needed more memory than the limit of {mib} MiB "
+            f"({env_name('max_memory')} changes it)"
+        )
+    else:
+        why = "building the letter ran out of memory"
+    return MemoryLimitError(why, path=task.name or task.source)
+
+
 def _build(task: Task, outcome: Outcome) -> None:
     if "import_error" in _state:
         raise DependencyError(str(_state["import_error"]))
@@ -139,15 +219,27 @@ def _build(task: Task, outcome: Outcome) -> None:
     from briefpers.source.load import read_source
 
     source = Path(task.source)
-    data = read_source(source, task.settings.limits)  # bounded; missing → SourceError
     try:
-        built = build_letter(
-            source, settings=task.settings, theme=task.theme, profile=task.profile, data=data
-        )
+        # The time limit covers reading the source too (a slow or stuck file system).
+        with deadline(task.settings.limits.timeout, path=source):
+            data = read_source(source, task.settings.limits)  # bounded, regular files only
+            built = build_letter(
+                source,
+                settings=task.settings,
+                theme=task.theme,
+                profile=task.profile,
+                data=data,
+                timeout=0,  # the deadline above is the letter's
+            )
     except TimeLimitError:
         reset_caches()  # the shared font and CSS caches may be half-built
         raise
-    write_atomic(Path(task.output), built.pdf)
+    try:
+        write_atomic(Path(task.output), built.pdf)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the PDF: {exc.strerror or exc}", path=task.output
+        ) from None
 
     from briefpers.batch.fingerprint import theme_dirs
     from briefpers.themes import theme_for
