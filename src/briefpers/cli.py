@@ -279,15 +279,27 @@ def _theme_fonts(forced: str | None):
 
 @main.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--flavour", help="Check one flavour (e.g. 3a, ua1) instead of all declared.")
+@click.option(
+    "--flavour",
+    help="Check one flavour instead of all the file declares: 1a 1b 2a 2b 2u 3a 3b 3u "
+    "4 4e 4f (PDF/A), ua1 ua2 (PDF/UA), wt1a wt1r (WTPDF).",
+)
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write verdicts as JSON.")
 def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None) -> None:
-    """Validate PDFs with veraPDF: exit 0 only if every declared flavour passes."""
+    """Validate PDFs with veraPDF: exit 0 only if every declared flavour passes.
+
+    Without --flavour each file is checked against every flavour its XMP
+    declares (PDF/A-1 to 4, PDF/UA-1 and 2). Exit 6: a file failed or could
+    not be validated; 7: veraPDF or Java is missing or failed to run; 2: an
+    unknown flavour.
+    """
     import json
 
     from briefpers.batch.files import write_atomic
+    from briefpers.check.verapdf import check_flavour
     from briefpers.check.verapdf import validate as run_verapdf
 
+    check_flavour(flavour)  # before Java is even looked for
     verdicts = run_verapdf(list(pdfs), flavour=flavour)
     failed_rules = 0
     for verdict in verdicts:
