@@ -125,6 +125,8 @@ def _promises(pdf: pikepdf.Pdf, report: Report) -> str | None:
     """
     problems = report.problems
     root = pdf.Root
+    if pdf.is_encrypted:
+        problems.append("encrypted (PDF/A forbids encryption)")
     meta = root.get("/Metadata")
     if not isinstance(meta, pikepdf.Stream):
         problems.append("no XMP metadata")
