@@ -257,17 +257,27 @@ def test_separators_in_actual_text() -> None:
     assert "separators or control characters in text: ActualText on page 1: U+2029" in found
 
 
-def test_controls_in_alternate_text_of_a_structure_element() -> None:
-    def change(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
-        element = pdf.make_indirect(
-            Dictionary(Type=Name.StructElem, S=Name.Figure, Alt=pikepdf.String("a\u0085b"))
-        )
-        pdf.Root.StructTreeRoot = pdf.make_indirect(
-            Dictionary(Type=Name.StructTreeRoot, K=Array([element]))
-        )
+def test_controls_in_the_actual_text_of_a_structure_element() -> None:
+    def change(text: str):
+        def apply(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+            element = pdf.make_indirect(
+                Dictionary(
+                    Type=Name.StructElem,
+                    S=Name.Span,
+                    ActualText=pikepdf.String(text),
+                    Alt=pikepdf.String(text),
+                )
+            )
+            pdf.Root.StructTreeRoot = pdf.make_indirect(
+                Dictionary(Type=Name.StructTreeRoot, K=Array([element]))
+            )
 
-    found = problems(make_pdf(show("A"), change=change))
-    assert "Alt of object" in found and "U+0085" in found
+        return apply
+
+    found = problems(make_pdf(show("A"), change=change("a\u0085b")))
+    assert "ActualText of object" in found and "U+0085" in found
+    assert "Alt" not in found  # alternate text is a description, not extracted text
+    assert problems(make_pdf(show("A"), change=change("a b"))) == ""
 
 
 def test_private_use_needs_actual_text() -> None:

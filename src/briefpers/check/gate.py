@@ -5,7 +5,7 @@ classes of non-conformance that hostile letters got past the build:
 
 - glyphs the font cannot show, drawn as .notdef (empty boxes, "tofu"):
   glyph 0, or a glyph id beyond the embedded font's glyph count;
-- text whose Unicode mapping (ToUnicode) or ActualText/Alt holds line or
+- text whose Unicode mapping (ToUnicode) or ActualText holds line or
   paragraph separators or control characters, maps to U+0000, U+FEFF or
   U+FFFE, or is missing, or maps to the Private Use Area without ActualText;
 - device colour that does not match the output intent (a CMYK image in an
@@ -400,10 +400,11 @@ class _Gate:
 
     def _dictionary(self, obj: pikepdf.Object, label: str) -> None:
         get = obj.get
-        for key in ("/ActualText", "/Alt", "/E"):
-            value = get(key)
-            if _type(value) == ObjectType.string:
-                self._text(str(value), f"{key[1:]} of {label}")
+        # ActualText replaces the text a reader extracts (on structure
+        # elements here, in marked content on the pages).
+        value = get("/ActualText")
+        if _type(value) == ObjectType.string:
+            self._text(str(value), f"ActualText of {label}")
         space = get("/ColorSpace")
         if space is not None:
             where = "an image" if get("/Subtype") == pikepdf.Name.Image else label
@@ -878,7 +879,7 @@ _NOT_ZERO = re.compile(rb"[^0]")
 _DELIMITERS = frozenset(b" \t\r\n\f\x00[]<>(){}/%")
 _LONG_STRING = re.compile(rb"\((?:[^\\)]|\\.){32768,}\)|<[0-9A-Fa-f\s]{65535,}>", re.DOTALL)
 _INLINE_IMAGE = re.compile(rb"(?<![^\s\]>)}])BI(?![^\s/\[<(])")
-_KEYS_TO_READ = re.compile(rb"/(?:ActualText|Alt|E|ColorSpace|CS) *[(<\[/0-9]|/Type */Font\b")
+_KEYS_TO_READ = re.compile(rb"/(?:ActualText|ColorSpace|CS) *[(<\[/0-9]|/Type */Font\b")
 _CONTAINERS = (ObjectType.dictionary, ObjectType.array)
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.DOTALL)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
