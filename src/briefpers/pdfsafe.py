@@ -109,15 +109,23 @@ def read_stream(stream: pikepdf.Object, limit: int) -> bytes:
         if len(filters) == 1:
             filters = filters[0]
     params = stream.get("/DecodeParms")
+    length = stream.get("/Length")
+    if isinstance(length, int) and length > 2 * limit + 4096:
+        # Decoding shrinks data by half at most (ASCIIHex): do not even read it.
+        raise StreamTooLargeError(f"a stream of {length} bytes exceeds the limit of {limit} bytes")
     raw = stream.read_raw_bytes()
     if filters is None:
         data = raw
-    elif filters == pikepdf.Name.FlateDecode and not _has_predictor(params):
+    elif filters == pikepdf.Name.FlateDecode:
         inflater = zlib.decompressobj()
         try:
             data = inflater.decompress(raw, limit + 1)
         except zlib.error as exc:
             raise pikepdf.DataDecodingError(f"damaged Flate stream: {exc}") from None
+        if len(data) <= limit and _has_predictor(params):
+            # The inflated size is known to be within the limit, and a
+            # predictor only shrinks it: qpdf may now decode it whole.
+            data = stream.read_bytes()
     elif len(raw) * _MAX_EXPANSION <= limit:
         data = stream.read_bytes()
     else:
