@@ -18,6 +18,7 @@ from pikepdf import Array, Dictionary, Name
 
 from briefpers.check.gate import (
     Bounds,
+    _Gate,
     conformance_problems,
     inspect,
     require_conformance,
@@ -156,6 +157,15 @@ def problems(pdf: bytes, **kwargs) -> str:
     return " | ".join(conformance_problems(pdf, **kwargs))
 
 
+@pytest.fixture(autouse=True, params=["fast", "general"])
+def content_reading(request, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs twice: content streams read by regular expressions
+    (the fast way, for ordinary content) and by qpdf's parser (the general
+    way); both must find the same."""
+    monkeypatch.setattr(_Gate, "fast_content", request.param == "fast")
+    return request.param
+
+
 # -- the baseline ---------------------------------------------------------------
 
 
@@ -174,6 +184,32 @@ def test_the_example_letters_pass_clean(built, stem: str) -> None:
     assert result.problems == []
     # Every embedded font is one of the theme's files, found by its PostScript name.
     assert result.fonts and set(result.fonts) <= {TTFont(f)["name"].getDebugName(6) for f in fonts}
+
+
+def test_the_fast_way_reads_what_weasyprint_writes(
+    built, content_reading: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast way is taken for every page of the examples (else the two
+    runs of each test would prove nothing), and declined where it cannot
+    read the content: literal strings, inline images, ActualText."""
+    taken = []
+    original = _Gate._content_fast
+
+    def spy(self, data, *args):
+        taken.append(original(self, data, *args))
+        return taken[-1]
+
+    monkeypatch.setattr(_Gate, "_content_fast", spy)
+    inspect(built["navo-ministeriele-2022"].read_bytes())
+    if content_reading == "fast":
+        assert taken == [True, True, True]
+        taken.clear()
+        inspect(make_pdf(b"BT /F1 12 Tf (AB) Tj ET"))
+        inspect(make_pdf(b"BI /W 1 /H 1 /CS /G /BPC 8 ID \x00 EI " + show("A")))
+        inspect(make_pdf(b"/Span <</ActualText <feff0041>>> BDC " + show("A") + b" EMC"))
+        assert taken == [False, False, False]
+    else:
+        assert taken == []
 
 
 def test_not_a_pdf_is_a_check_error() -> None:
