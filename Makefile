@@ -4,7 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-JAR    := tools/verapdf/greenfield-apps-1.28.2.jar
+# The veraPDF version is written once, in tools/verapdf.version (read by the
+# fetch script and by briefpers.check.verapdf too).
+VERAPDF_VERSION := $(shell cat tools/verapdf.version)
+JAR    := tools/verapdf/greenfield-apps-$(VERAPDF_VERSION).jar
+JSA    := $(JAR:.jar=.jsa)
 
 .PHONY: pdf setup system tools test lint validate corpus approve readme-images bench bench-quick clean
 
@@ -22,10 +26,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test,dask]'
 	@touch $@
 
-tools: $(JAR)
+tools: $(JAR) $(JSA)
 
 $(JAR):
 	bash tools/fetch-verapdf.sh
+
+# A class-data-sharing archive next to the jar halves veraPDF's start-up
+# (briefpers uses it when present). Optional: a failure only costs speed.
+$(JSA): $(JAR) | $(STAMP)
+	-$(BIN)/python -m briefpers.check.verapdf --make-archive
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -6,10 +6,15 @@
 # Extra arguments are passed to mvn (e.g. -Dmaven.repo.local=/tmp/m2).
 set -euo pipefail
 
-VERSION="1.28.2"  # keep in sync with VERAPDF_VERSION in src/briefpers/check/verapdf.py
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The one place the version is written (the Makefile and briefpers read it too).
+VERSION="$(tr -d '[:space:]' < "${repo_root}/tools/verapdf.version")"
+if [[ ! "${VERSION}" =~ ^[0-9]+(\.[0-9]+)+$ ]]; then
+    echo "error: tools/verapdf.version holds no version: '${VERSION}'" >&2
+    exit 1
+fi
 ARTIFACT="org.verapdf.apps:greenfield-apps:${VERSION}:jar"
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest_dir="${repo_root}/tools/verapdf"
 jar="${dest_dir}/greenfield-apps-${VERSION}.jar"
 

@@ -233,34 +233,99 @@ def build(
 
 @main.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check(pdfs: tuple[Path, ...]) -> None:
-    """Fast in-process preflight of archival PDFs (no Java)."""
-    from briefpers.check.preflight import preflight
+@click.option(
+    "--theme",
+    help="Allow the fonts of this theme (default: the theme each PDF names in its XMP).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds per PDF before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+)
+def check(pdfs: tuple[Path, ...], theme: str | None, timeout: float | None) -> None:
+    """Fast in-process preflight of archival PDFs (no Java).
 
+    Checks identification, metadata, tagging and the embedded source, and
+    the conformance gate: missing glyphs, separators in text, colour,
+    PDF/A implementation limits, fonts other than the theme's. Exit 0: all
+    pass; 6: a PDF failed, or is not a readable PDF (not a regular file,
+    damaged, too large or too slow to check).
+    """
+    from briefpers.check.preflight import Report, preflight
+    from briefpers.errors import TimeLimitError
+    from briefpers.limits import Limits, deadline
+
+    seconds = Limits.from_env().timeout if timeout is None else timeout
+    fonts_for = _theme_fonts(theme)
     bad = 0
     for path in pdfs:
-        report = preflight(path)
+        try:
+            with deadline(seconds, what="checking the PDF", path=path):
+                report = preflight(path, fonts=fonts_for)
+        except TimeLimitError as exc:
+            report = Report(path, problems=[exc.message])
         facts = " ".join(f"{k}={v}" for k, v in report.facts.items())
+        for note in report.notes:
+            click.echo(f"note: {path}: {note}", err=True)
         if report.ok:
             click.echo(f"ok   {path} {facts}")
         else:
             bad += 1
-            click.echo(f"FAIL {path}: {'; '.join(report.problems)}")
+            click.echo(f"FAIL {path}: {_one_line('; '.join(report.problems))}")
     if bad:
         sys.exit(int(ExitCode.CHECK_FAILED))
 
 
+def _theme_fonts(forced: str | None):
+    """For `check`: the font files of the theme given, else of the theme a PDF names."""
+    import re
+
+    from briefpers.errors import BriefpersError
+    from briefpers.themes import load_theme
+
+    if forced is not None:
+        files = [face.path for face in load_theme(forced).fonts]  # a wrong --theme: exit now
+        return lambda _named: files
+    cache: dict[str, list[Path] | None] = {}
+
+    def rule(named: str | None) -> list[Path] | None:
+        # The name comes from the PDF, which may be hostile: a plain theme
+        # name only, never a path.
+        if not named or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", named):
+            return None
+        if named not in cache:
+            try:
+                cache[named] = [face.path for face in load_theme(named).fonts]
+            except BriefpersError:
+                cache[named] = None
+        return cache[named]
+
+    return rule
+
+
 @main.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--flavour", help="Check one flavour (e.g. 3a, ua1) instead of all declared.")
+@click.option(
+    "--flavour",
+    help="Check one flavour instead of all the file declares: 1a 1b 2a 2b 2u 3a 3b 3u "
+    "4 4e 4f (PDF/A), ua1 ua2 (PDF/UA), wt1a wt1r (WTPDF).",
+)
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write verdicts as JSON.")
 def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None) -> None:
-    """Validate PDFs with veraPDF: exit 0 only if every declared flavour passes."""
+    """Validate PDFs with veraPDF: exit 0 only if every declared flavour passes.
+
+    Without --flavour each file is checked against every flavour its XMP
+    declares (PDF/A-1 to 4, PDF/UA-1 and 2). Exit 6: a file failed or could
+    not be validated; 7: veraPDF or Java is missing or failed to run; 2: an
+    unknown flavour.
+    """
     import json
 
     from briefpers.batch.files import write_atomic
+    from briefpers.check.verapdf import check_flavour
     from briefpers.check.verapdf import validate as run_verapdf
 
+    check_flavour(flavour)  # before Java is even looked for
     verdicts = run_verapdf(list(pdfs), flavour=flavour)
     failed_rules = 0
     for verdict in verdicts:
@@ -290,18 +355,61 @@ def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None)
 
 @main.command()
 @click.argument("pdf", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the XML.")
-def extract(pdf: Path, output: Path | None) -> None:
-    """Write the XML source embedded in an archival PDF (default: to stdout)."""
-    from briefpers.archive.extract import extract_source
-    from briefpers.batch.files import write_atomic
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="A FOLDER: the source and its embedded assets; a FILE.xml: the source only "
+    "(default: the source to stdout).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+)
+def extract(pdf: Path, output: Path | None, timeout: float | None) -> None:
+    """Write the XML source embedded in an archival PDF, and the assets beside it.
 
-    _name, data = extract_source(pdf)
+    With -o FOLDER, the source is written as FOLDER/<its name>.xml and each
+    embedded asset (an image the letter references) at FOLDER/<its src
+    path>, so that `briefpers build FOLDER/<name>.xml` rebuilds the letter.
+    Names that would leave the folder are refused, and so is a symlink in
+    the way. At most 4 × BRIEFPERS_MAX_SOURCE_BYTES are decoded. Exit 0:
+    written; 6: the PDF is not readable, holds no source, unsafe names or
+    too much data, or took too long; 2: the output cannot be written.
+    """
+    from briefpers.archive.extract import default_limit
+    from briefpers.archive.extract import extract as read_embedded
+    from briefpers.batch.files import write_atomic
+    from briefpers.batch.tree import write_tree
+    from briefpers.errors import CheckError, ConfigError, TimeLimitError
+    from briefpers.limits import Limits, deadline
+
+    limits = Limits.from_env()
+    seconds = limits.timeout if timeout is None else timeout
+    to_folder = output is not None and (output.is_dir() or output.suffix.lower() != ".xml")
+    try:
+        with deadline(seconds, what="extracting", path=pdf):
+            found = read_embedded(pdf, max_bytes=default_limit(limits), assets=to_folder)
+    except TimeLimitError as exc:
+        raise CheckError(exc.message, path=pdf) from None
     if output is None:
-        sys.stdout.buffer.write(data)
-    else:
-        write_atomic(output, data)
+        sys.stdout.buffer.write(found.source.data)
+    elif not to_folder:
+        try:
+            write_atomic(output, found.source.data)
+        except OSError as exc:
+            raise ConfigError(f"cannot write: {exc.strerror or exc}", path=output) from None
         click.echo(f"wrote {output}", err=True)
+    else:
+        files = [(found.source.path, found.source.data)]
+        files += [(asset.path, asset.data) for asset in found.assets]
+        write_tree(output, files)
+        assets = len(found.assets)
+        click.echo(
+            f"wrote {output / found.source.name} and {assets} asset{'s' * (assets != 1)}",
+            err=True,
+        )
 
 
 @main.command()
