@@ -32,6 +32,7 @@ from briefpers.check.verapdf import (
 )
 from briefpers.cli import main
 from briefpers.errors import ConfigError, DependencyError
+from briefpers.settings import Settings
 
 from .conftest import ROOT
 
@@ -210,9 +211,11 @@ def test_missing_file_is_an_error_verdict(auto_verdicts: list[Verdict]) -> None:
 def test_missing_jar_is_a_dependency_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "no-such-verapdf.jar"))
     with pytest.raises(DependencyError, match=ENV_VAR):
-        find_verapdf()
+        find_verapdf(Settings.from_env().verapdf_jar)
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 7 and ENV_VAR in result.output  # read at the edge
     with pytest.raises(DependencyError):
-        validate([_blank(tmp_path / "x.pdf")])
+        validate([_blank(tmp_path / "x.pdf")], jar=tmp_path / "no-such-verapdf.jar")
 
 
 def test_pdfa4_and_pdfua2_declarations_are_all_checked(
@@ -273,7 +276,7 @@ def test_verapdf_failing_to_run_is_a_dependency_error_not_a_failed_pdf(
     monkeypatch.setenv("PATH", f"{_fake_java(tmp_path / 'bin', script)}:/usr/bin:/bin")
     pdf = _blank(tmp_path / "x.pdf")
     with pytest.raises(DependencyError, match="veraPDF") as caught:
-        validate([pdf], timeout=60)
+        validate([pdf], timeout=60, jar=jar)
     assert reason in str(caught.value)
     assert caught.value.exit_code == 7
 
@@ -291,7 +294,7 @@ def test_verapdf_that_never_finishes_is_a_dependency_error(
     monkeypatch.setenv(ENV_VAR, str(jar))
     monkeypatch.setenv("PATH", f"{_fake_java(tmp_path / 'bin', 'exec sleep 30')}:/usr/bin:/bin")
     with pytest.raises(DependencyError, match=r"did not finish within 0\.5 s"):
-        validate([_blank(tmp_path / "x.pdf")], timeout=0.5)
+        validate([_blank(tmp_path / "x.pdf")], timeout=0.5, jar=jar)
 
 
 def test_a_broken_jar_is_a_dependency_error(
@@ -302,7 +305,7 @@ def test_a_broken_jar_is_a_dependency_error(
     broken.write_bytes(b"PK\x03\x04 truncated")
     monkeypatch.setenv(ENV_VAR, str(broken))
     with pytest.raises(DependencyError, match="veraPDF failed to run") as caught:
-        validate([_blank(tmp_path / "x.pdf")], timeout=120)
+        validate([_blank(tmp_path / "x.pdf")], timeout=120, jar=broken)
     assert "jar" in str(caught.value).lower() or "class" in str(caught.value).lower()
 
 

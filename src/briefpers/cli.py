@@ -183,7 +183,7 @@ def build(
     if run_validate:
         from briefpers.check.verapdf import find_verapdf
 
-        find_verapdf()  # a missing Java stops the run before any rendering
+        find_verapdf(settings.verapdf_jar)  # a missing Java stops the run before rendering
     options = Options(out_dir, theme=theme, profile=profile, force=force, settings=settings)
     batch = Batch(found, options)
     batch.plan()  # an output folder that cannot be written: exit 4 here, before rendering
@@ -253,9 +253,9 @@ def check(pdfs: tuple[Path, ...], theme: str | None, timeout: float | None) -> N
     """
     from briefpers.check.preflight import Report, preflight
     from briefpers.errors import TimeLimitError
-    from briefpers.limits import Limits, deadline
+    from briefpers.limits import deadline
 
-    seconds = Limits.from_env().timeout if timeout is None else timeout
+    seconds = settings_from_env(timeout).limits.timeout
     fonts_for = _theme_fonts(theme)
     bad = 0
     for path in pdfs:
@@ -326,7 +326,7 @@ def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None)
     from briefpers.check.verapdf import validate as run_verapdf
 
     check_flavour(flavour)  # before Java is even looked for
-    verdicts = run_verapdf(list(pdfs), flavour=flavour)
+    verdicts = run_verapdf(list(pdfs), flavour=flavour, jar=settings_from_env().verapdf_jar)
     failed_rules = 0
     for verdict in verdicts:
         if verdict.error:
@@ -383,10 +383,10 @@ def extract(pdf: Path, output: Path | None, timeout: float | None) -> None:
     from briefpers.batch.files import write_atomic
     from briefpers.batch.tree import write_tree
     from briefpers.errors import CheckError, ConfigError, TimeLimitError
-    from briefpers.limits import Limits, deadline
+    from briefpers.limits import deadline
 
-    limits = Limits.from_env()
-    seconds = limits.timeout if timeout is None else timeout
+    limits = settings_from_env(timeout).limits
+    seconds = limits.timeout
     to_folder = output is not None and (output.is_dir() or output.suffix.lower() != ".xml")
     try:
         with deadline(seconds, what="extracting", path=pdf):

@@ -9,6 +9,7 @@ No stage reads `os.environ`, so a build is a function of its arguments.
     BRIEFPERS_MAX_*, _TIMEOUT limits (`briefpers.limits`)
     BRIEFPERS_CONFIG, XDG_CONFIG_HOME   the user configuration (`briefpers.userconfig`)
     BRIEFPERS_THEME_PATH     more theme folders, before the configured and built-in ones
+    BRIEFPERS_VERAPDF        the veraPDF jar to validate with (default: the fetched copy)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from briefpers.userconfig import UserConfig, load_user_config
 
 EPOCH_VAR = "SOURCE_DATE_EPOCH"
 THEME_PATH_VAR = "BRIEFPERS_THEME_PATH"
+VERAPDF_VAR = "BRIEFPERS_VERAPDF"
 # The last second that a four-digit year (and a PDF date) can hold.
 MAX_EPOCH = int(dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp())
 
@@ -39,6 +41,8 @@ class Settings:
     user_config: UserConfig = field(default_factory=UserConfig)
     # Operator theme folders searched before the built-in themes.
     theme_path: tuple[Path, ...] = ()
+    # The operator's veraPDF jar (None: the copy `make tools` fetched).
+    verapdf_jar: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +59,9 @@ class Settings:
             epoch=parse_epoch(environ.get(EPOCH_VAR)),
             user_config=config,
             theme_path=extra + tuple(config.theme_path),
+            verapdf_jar=Path(environ[VERAPDF_VAR]).expanduser()
+            if environ.get(VERAPDF_VAR)
+            else None,
         )
 
     @property

@@ -264,7 +264,7 @@ class Batch:
         start = time.perf_counter()
         paths = [Path(r.output) for r in todo]
         digests = [sha256_file(p) for p in paths]  # what veraPDF is about to see
-        verdicts = validate(paths)
+        verdicts = validate(paths, jar=self.options.settings.verapdf_jar)
         recorded = {}
         for result, path, digest, verdict in zip(todo, paths, digests, verdicts, strict=True):
             failed = sorted({rule.rule_id for f in verdict.flavours for rule in f.failed_rules})

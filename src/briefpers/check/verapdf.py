@@ -160,11 +160,12 @@ class Verdict:
         }
 
 
-def find_verapdf() -> Path:
-    """Return the veraPDF jar; raise DependencyError if it or `java` is missing."""
+def find_verapdf(configured: Path | str | None = None) -> Path:
+    """Return the veraPDF jar: `configured` (the operator's BRIEFPERS_VERAPDF, read
+    by `briefpers.settings`) or the copy `make tools` fetches; raise
+    DependencyError if it or `java` is missing."""
     if VERAPDF_VERSION == "unknown":
         raise DependencyError(f"the veraPDF version file is missing ({_version_file()})")
-    configured = os.environ.get(ENV_VAR)
     if configured:
         jar = Path(configured).expanduser()
         if not jar.is_file():
@@ -221,6 +222,7 @@ def validate(
     *,
     archive: Path | Literal["auto"] | None = "auto",
     require_archive: bool = False,
+    jar: Path | None = None,
 ) -> list[Verdict]:
     """Validate PDFs with veraPDF in one JVM; return one Verdict per path, in order.
 
@@ -229,13 +231,14 @@ def validate(
     declaration is checked as PDF/A-1B). A file that cannot be validated
     (missing, not a PDF, encrypted) gets `Verdict.error`; an unknown flavour
     is a ConfigError; a veraPDF that fails to run, or runs out of time, a
-    DependencyError. `archive`/`require_archive`: see `jvm_options`.
+    DependencyError. `archive`/`require_archive`: see `jvm_options`. `jar`:
+    the operator's veraPDF (Settings.verapdf_jar), else the fetched copy.
     """
     check_flavour(flavour)
     inputs = [Path(p) for p in paths]
     if not inputs:
         return []
-    jar = find_verapdf()
+    jar = find_verapdf(jar)
     java = _find_java()
 
     verdicts: list[Verdict | None] = [None] * len(inputs)

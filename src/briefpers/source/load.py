@@ -335,7 +335,7 @@ def _clean(message: str) -> str:
 
 
 def load(path: Path | str, data: bytes | None = None, limits: Limits | None = None) -> Letter:
-    """Read, validate and model one letter source (limits: from the environment)."""
+    """Read, validate and model one letter source (limits: the Settings' limits, else defaults)."""
     path = Path(path)
     limits = limits or Limits()
     if data is None:
