@@ -2,8 +2,9 @@
 
 Declares PDF/A (part and conformance from the profile) and PDF/UA-1
 together, writes XMP and the Info dictionary from the letter, embeds the XML
-source as an associated file (PDF/A-3 profiles), repairs the tag tree, and
-saves with a content-derived /ID. Nothing here reads the clock.
+source as an associated file (PDF/A-3 profiles), repairs the tag tree
+(`briefpers.tagging`), and saves with a content-derived /ID. Nothing here
+reads the clock.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import io
 import pikepdf
 from pikepdf import Dictionary, Name, String
 
-from briefpers import __version__
-from briefpers.archive import tags
+from briefpers import __version__, tagging
 from briefpers.archive.xmp import XmpData, build_xmp
 from briefpers.errors import RenderError
 from briefpers.profiles import Profile
@@ -142,10 +142,15 @@ def finish(
     try:
         with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
             data = xmp_data(letter, profile, theme_name, moment)
-            # Drop what WeasyPrint declared; we write all of it ourselves.
-            for key in ("/AF", "/Names"):
-                if key in pdf.Root:
-                    del pdf.Root[key]
+            # Drop the attachments WeasyPrint declared; we write all of them
+            # ourselves. Its named destinations stay: links resolve through
+            # them until the tag repair makes them explicit, and they keep
+            # deep links such as letter.pdf#note-3 working.
+            if "/AF" in pdf.Root:
+                del pdf.Root.AF
+            names = pdf.Root.get("/Names")
+            if isinstance(names, Dictionary) and "/EmbeddedFiles" in names:
+                del names.EmbeddedFiles
             metadata = pdf.make_stream(build_xmp(data))
             metadata.Type = Name.Metadata
             metadata.Subtype = Name.XML
@@ -158,7 +163,7 @@ def finish(
             pdf.Root.MarkInfo = Dictionary(Marked=True)
             if profile.embed_source:
                 _embed_source(pdf, letter, build_date(letter, moment))
-            tags.repair(pdf)
+            tagging.repair(pdf)
             # qpdf keeps an existing first /ID element; WeasyPrint's depends
             # on the run, so drop it and let both elements derive from content.
             if "/ID" in pdf.trailer:
