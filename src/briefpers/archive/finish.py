@@ -1,8 +1,9 @@
 """PDF bytes from the typesetter → archival PDF bytes.
 
-Declares PDF/A (part and conformance from the profile) and PDF/UA-1
-together, writes XMP and the Info dictionary from the letter, embeds the XML
-source as an associated file (PDF/A-3 profiles), repairs the tag tree
+Declares PDF/A and PDF/UA (parts, conformance and, for PDF 2.0, revisions and
+the WTPDF declarations, all from the profile) together, writes XMP (and, for
+PDF 1.7 profiles, the Info dictionary) from the letter, embeds the XML source
+as an associated file (PDF/A-3 and PDF/A-4f profiles), repairs the tag tree
 (`briefpers.tagging`), and saves with a content-derived /ID. Nothing here
 reads the clock.
 """
@@ -86,6 +87,10 @@ def xmp_data(
         creator_tool=f"briefpers {__version__}",
         pdfa_part=profile.pdfa_part,
         pdfa_conformance=profile.pdfa_conformance,
+        pdfua_part=profile.pdfua_part,
+        pdfa_rev=profile.pdfa_rev,
+        pdfua_rev=profile.pdfua_rev,
+        declarations=list(profile.declarations),
         identifier=letter.identifier,
         publisher=" ".join(letter.sender.organisation),
         keywords=keywords,
@@ -155,7 +160,12 @@ def finish(
             metadata.Type = Name.Metadata
             metadata.Subtype = Name.XML
             pdf.Root.Metadata = metadata
-            _set_info(pdf, data)
+            if profile.pdf2:
+                # PDF/A-4 keeps document metadata in XMP only (6.1.3: no Info).
+                if "/Info" in pdf.trailer:
+                    del pdf.trailer.Info
+            else:
+                _set_info(pdf, data)
             pdf.Root.Lang = String(letter.lang)
             prefs = pdf.Root.get("/ViewerPreferences", Dictionary())
             prefs.DisplayDocTitle = True
@@ -163,7 +173,7 @@ def finish(
             pdf.Root.MarkInfo = Dictionary(Marked=True)
             if profile.embed_source:
                 _embed_source(pdf, letter, build_date(letter, moment))
-            tagging.repair(pdf)
+            tagging.repair(pdf, pdf2=profile.pdf2)
             # qpdf keeps an existing first /ID element; WeasyPrint's depends
             # on the run, so drop it and let both elements derive from content.
             if "/ID" in pdf.trailer:
@@ -174,6 +184,7 @@ def finish(
                 deterministic_id=True,
                 compress_streams=True,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                force_version=profile.pdf_version,
             )
             return out.getvalue()
     except pikepdf.PdfError as exc:

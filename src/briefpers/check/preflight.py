@@ -121,8 +121,8 @@ def preflight(path: Path) -> Report:
         report.facts["pdfua"] = ua or "-"
         if not part or not conformance:
             problems.append("PDF/A identification (pdfaid) missing")
-        if ua != "1":
-            problems.append("PDF/UA-1 identification (pdfuaid:part=1) missing")
+        if ua not in ("1", "2"):
+            problems.append("PDF/UA identification (pdfuaid:part 1 or 2) missing")
         if ua and b"pdfaExtension" not in meta.read_bytes():
             problems.append("pdfuaid is used but not declared in a pdfaExtension schema")
 
@@ -176,7 +176,7 @@ def preflight(path: Path) -> Report:
             if spec.get("/AFRelationship") == "/Source" and "/EF" in spec
         ]
         report.facts["source"] = str(sources[0].get("/UF", "")) if sources else "-"
-        if part == "3" and not sources:
+        if (part == "3" or (part, conformance) == ("4", "F")) and not sources:
             problems.append("no embedded XML source (/AF with /AFRelationship /Source)")
         report.facts["pages"] = str(len(pdf.pages))
     return report
