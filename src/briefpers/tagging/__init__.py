@@ -33,7 +33,7 @@ from briefpers.tagging import (
     table_heads,
 )
 from briefpers.tagging.hook import hints
-from briefpers.tagging.tree import HINT_PREFIX, Tree, kids, page_of, strip_hints
+from briefpers.tagging.tree import Tree, kids, page_of, strip_hints
 from briefpers.tagging.upstream import Workaround, weasyprint_version
 
 __all__ = ["MODULES", "hints", "repair"]
@@ -65,7 +65,7 @@ def repair(pdf: pikepdf.Pdf, *, pdf2: bool = False) -> None:
     if "/StructTreeRoot" not in pdf.Root:
         raise RenderError("the typeset PDF has no structure tree: it was not tagged")
     tree = Tree(pdf, pdf2=pdf2)
-    if not any(k.startswith(HINT_PREFIX) for e in tree.elements for k in e):
+    if not tree.hinted():
         raise RenderError(
             "the typeset PDF carries no structure hints: it was not rendered through "
             "briefpers.tagging.hints(), so its tag tree cannot be repaired"
@@ -78,6 +78,7 @@ def repair(pdf: pikepdf.Pdf, *, pdf2: bool = False) -> None:
     renamed = table_heads.drop_repeats(tree) if run[table_heads] else {}
     if run[split]:
         split.repair(tree)
+    tree.refresh()  # the repairs above moved, dropped and merged elements
     if run[table_heads]:
         table_heads.fix_cells(tree, renamed)
     for module in (lists, artifacts, destinations, namespaces):

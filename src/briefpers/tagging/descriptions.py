@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pikepdf import Dictionary, Name, String
 
-from briefpers.tagging.tree import Tree, hint, kids
+from briefpers.tagging.tree import Tree, kids
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "link descriptions are the raw link target")
@@ -18,7 +18,7 @@ WORKAROUND = Workaround(2482, "link descriptions are the raw link target")
 
 def repair(tree: Tree) -> None:
     for elem in tree.elements:
-        title = hint(elem, "Title")
+        title = tree.hint(elem, "Title")
         if elem.S != "/Link" or title is None:
             continue
         for kid in kids(elem):

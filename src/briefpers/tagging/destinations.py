@@ -18,7 +18,7 @@ from pikepdf import Array, Dictionary, Name
 
 from briefpers.errors import RenderError
 from briefpers.tagging.notes import calls
-from briefpers.tagging.tree import Tree, hint, kids
+from briefpers.tagging.tree import Tree, kids
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "links and bookmarks have page destinations only")
@@ -54,10 +54,10 @@ def _targets(tree: Tree) -> dict[str, tuple[str, Dictionary]]:
     targets = {ident: (ident, elem) for ident, elem in by_id.items()}
     for ident, elem in by_id.items():
         # A link to a call (a note's label links back) opens the note's first call.
-        note = hint(elem, "Target")
+        note = tree.hint(elem, "Target")
         if elem.S == "/Link" and note in links:
             first = links[note][0]
-            targets[ident] = (hint(first, "Id") or ident, first)
+            targets[ident] = (tree.hint(first, "Id") or ident, first)
     return targets
 
 
@@ -78,7 +78,7 @@ def _links(tree: Tree, targets, dests) -> None:
             if annot.get("/Subtype") != Name.Link or "/Dest" not in annot:
                 continue
             holder = holders.get(annot.objgen)
-            target = hint(holder, "Target") if holder is not None else None
+            target = tree.hint(holder, "Target") if holder is not None else None
             target = target or str(annot.Dest)
             if target not in targets:
                 raise RenderError(f"the link to #{target} has no target in the tag tree")
@@ -101,14 +101,16 @@ def _bookmarks(tree: Tree) -> None:
     outlines = tree.pdf.Root.get("/Outlines")
     if not isinstance(outlines, Dictionary):
         return
-    headed = [e for e in tree.elements if hint(e, "Bookmark") is not None]
+    headed = [e for e in tree.elements if tree.hint(e, "Bookmark") is not None]
     used: set[tuple[int, int]] = set()
     for item in _outline_items(outlines):
         dest = item.get("/Dest")
         if not isinstance(dest, Array):
             continue
         title = str(item.Title)
-        candidates = [e for e in headed if hint(e, "Bookmark") == title and e.objgen not in used]
+        candidates = [
+            e for e in headed if tree.hint(e, "Bookmark") == title and e.objgen not in used
+        ]
         # The element the bookmark was made for starts on the bookmark's page.
         page = dest[0].objgen
         on_page = [e for e in candidates if e.get("/Pg") is not None and e.Pg.objgen == page]

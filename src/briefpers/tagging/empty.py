@@ -29,4 +29,3 @@ def repair(tree: Tree) -> None:
     for top in kids(tree.root):
         if is_struct(top):
             _prune(top)
-    tree.refresh()

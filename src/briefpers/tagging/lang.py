@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pikepdf import String
 
-from briefpers.tagging.tree import Tree, hint
+from briefpers.tagging.tree import Tree
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "an element's own lang is not written to its structure element")
@@ -18,5 +18,5 @@ WORKAROUND = Workaround(2482, "an element's own lang is not written to its struc
 
 def repair(tree: Tree) -> None:
     for elem in tree.elements:
-        if (lang := hint(elem, "Lang")) is not None:
+        if (lang := tree.hint(elem, "Lang")) is not None:
             elem.Lang = String(lang)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pikepdf import Array, Dictionary, Name
 
-from briefpers.tagging.tree import Tree, hint, kids
+from briefpers.tagging.tree import Tree, kids
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(None, "a link with line-height 0 has a clickable area of zero height")
@@ -21,7 +21,7 @@ MIN_HEIGHT = 1.0  # points: anything lower cannot be clicked
 
 def repair(tree: Tree) -> None:
     for elem in tree.elements:
-        size = hint(elem, "Size")
+        size = tree.hint(elem, "Size")
         if elem.S != "/Link" or size is None:
             continue
         for kid in kids(elem):

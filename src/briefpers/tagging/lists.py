@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pikepdf import Dictionary, Name
 
-from briefpers.tagging.tree import Tree, add_attributes, hint
+from briefpers.tagging.tree import Tree, add_attributes
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "lists carry no ListNumbering attribute")
@@ -45,7 +45,7 @@ def numbering(kind: str, marker: str, *, pdf2: bool) -> str:
 
 def repair(tree: Tree) -> None:
     for elem in tree.elements:
-        value = hint(elem, "List")
+        value = tree.hint(elem, "List")
         if elem.S != Name.L or value is None:
             continue
         kind, marker = value.split(" ", 1)

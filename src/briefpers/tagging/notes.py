@@ -14,7 +14,7 @@ from __future__ import annotations
 from pikepdf import Array, Dictionary, Name, String
 
 from briefpers.errors import RenderError
-from briefpers.tagging.tree import Tree, detach, hint, insert_after, kids, same
+from briefpers.tagging.tree import Tree, detach, insert_after, kids, same
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "footnotes are untagged text at the page foot")
@@ -24,7 +24,7 @@ def calls(tree: Tree) -> dict[str, list[Dictionary]]:
     """Target id → the Link elements that point at it, in document order."""
     found: dict[str, list[Dictionary]] = {}
     for elem in tree.elements:
-        target = hint(elem, "Target")
+        target = tree.hint(elem, "Target")
         if target is not None and elem.S == "/Link":
             found.setdefault(target, []).append(elem)
     return found
@@ -33,12 +33,12 @@ def calls(tree: Tree) -> dict[str, list[Dictionary]]:
 def repair(tree: Tree) -> None:
     note_type = Name.FENote if tree.pdf2 else Name.Note
     links = calls(tree)
-    notes = [e for e in tree.elements if hint(e, "Role") == "note"]
+    notes = [e for e in tree.elements if tree.hint(e, "Role") == "note"]
     for number, note in enumerate(notes, 1):
-        ident = hint(note, "Id") or f"note-{number}"
+        ident = tree.hint(note, "Id") or f"note-{number}"
         note.S = note_type
         note.ID = String(ident)
-        label = next((k for k in kids(note) if hint(k, "Role") == "note-label"), None)
+        label = next((k for k in kids(note) if tree.hint(k, "Role") == "note-label"), None)
         if label is None:
             raise RenderError(f"footnote {ident!r} has no label in the tag tree")
         if label.S == "/Link":
@@ -52,4 +52,3 @@ def repair(tree: Tree) -> None:
             raise RenderError(f"footnote {ident!r} has no call in the tag tree")
         detach(note)
         insert_after(called[0], note)
-    tree.refresh()

@@ -51,4 +51,3 @@ def repair(tree: Tree) -> None:
     for top in kids(tree.root):
         if is_struct(top):
             _merge(top)
-    tree.refresh()

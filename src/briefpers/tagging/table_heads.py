@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pikepdf import Array, Dictionary, Name, String
 
-from briefpers.tagging.tree import Tree, attributes, detach, hint, walk
+from briefpers.tagging.tree import Tree, attributes, detach, walk
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2903, "a table across pages repeats its head as new elements")
@@ -29,7 +29,7 @@ def drop_repeats(tree: Tree) -> dict[str, str]:
     renamed: dict[str, str] = {}
     first: dict[str, Dictionary] = {}
     for elem in tree.elements:
-        key = hint(elem, "Key")
+        key = tree.hint(elem, "Key")
         if elem.S not in REPEATED or key is None:
             continue
         if key not in first:
@@ -38,7 +38,6 @@ def drop_repeats(tree: Tree) -> dict[str, str]:
         for copy, kept in zip(_header_cells(elem), _header_cells(first[key]), strict=False):
             renamed[str(copy.ID)] = str(kept.ID)
         detach(elem)
-    tree.refresh()
     return renamed
 
 

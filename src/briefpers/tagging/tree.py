@@ -95,11 +95,7 @@ def add_attributes(elem: Dictionary, attrs: Dictionary) -> None:
     elem.A = attrs if not existing else Array([*existing, attrs])
 
 
-def hint(elem: Dictionary, key: str) -> str | None:
-    """A hint's value as text (`hint(e, "Role")` reads `/BPRole`)."""
-    value = elem.get(HINT_PREFIX + key)
-    if value is None:
-        return None
+def _text(value) -> str:
     return str(value).removeprefix("/") if isinstance(value, Name) else str(value)
 
 
@@ -111,24 +107,48 @@ def strip_hints(elems: list[Dictionary]) -> None:
 
 
 class Tree:
-    """The document's structure tree while the repairs run, and what they share."""
+    """The document's structure tree while the repairs run, and what they share.
+
+    Walking pikepdf objects is what costs time, so the element list is walked
+    once at the start and once after the repairs that change which elements
+    the tree holds (`refresh`), and the hints are read once (`hint`).
+    """
 
     def __init__(self, pdf: pikepdf.Pdf, *, pdf2: bool) -> None:
         self.pdf = pdf
         self.root = pdf.Root.StructTreeRoot
         self.pdf2 = pdf2  # PDF 2.0 output: its namespace and structure types
         self.elements = elements(pdf)
+        self._hints: dict[tuple[int, int], dict[str, str]] = {}
+        for elem in self.elements:
+            found = {
+                k[len(HINT_PREFIX) :]: _text(v)
+                for k, v in elem.items()
+                if k.startswith(HINT_PREFIX)
+            }
+            if found:
+                self._hints[elem.objgen] = found
 
     def refresh(self) -> list[Dictionary]:
-        """Walk the tree again after a repair moved, merged or dropped elements."""
+        """Walk the tree again after repairs moved, merged or dropped elements."""
         self.elements = elements(self.pdf)
         return self.elements
+
+    def hint(self, elem: Dictionary, key: str) -> str | None:
+        """A hint's value as text (`tree.hint(e, "Role")` reads `/BPRole`)."""
+        if not isinstance(elem, Dictionary):  # an MCID or a reference among kids
+            return None
+        return self._hints.get(elem.objgen, {}).get(key)
+
+    def hinted(self) -> bool:
+        """Whether the hook's hints arrived at all."""
+        return bool(self._hints)
 
     def by_id(self) -> dict[str, Dictionary]:
         """HTML id → the first element made for it (its first part when split)."""
         found: dict[str, Dictionary] = {}
         for elem in self.elements:
-            ident = hint(elem, "Id")
+            ident = self.hint(elem, "Id")
             if ident is not None and ident not in found:
                 found[ident] = elem
         return found
