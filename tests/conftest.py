@@ -13,6 +13,7 @@ from briefpers.pipeline import build_letter
 ROOT = Path(__file__).resolve().parents[1]
 INPUT = ROOT / "input"
 EXAMPLES = sorted(INPUT.glob("*.xml"))
+CORPUS = sorted((ROOT / "tests" / "corpus").glob("*.xml"))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -49,6 +50,23 @@ def built(tmp_path_factory) -> dict[str, Path]:
         pdf.write_bytes(build_letter(source).pdf)
         result[source.stem] = pdf
     return result
+
+
+@pytest.fixture(scope="session")
+def built_profiles(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    """(profile, stem) → PDF for every example and corpus letter in every profile
+    (built once per session: the conformance and the link tests share them)."""
+    from briefpers.profiles import PROFILES
+
+    out = tmp_path_factory.mktemp("profiles")
+    paths = {}
+    for profile in PROFILES:
+        (out / profile).mkdir()
+        for source in EXAMPLES + CORPUS:
+            path = out / profile / f"{source.stem}.pdf"
+            path.write_bytes(build_letter(source, profile=profile).pdf)
+            paths[(profile, source.stem)] = path
+    return paths
 
 
 def have(program: str) -> bool:

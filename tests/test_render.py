@@ -35,12 +35,18 @@ def test_seed_html_is_semantic() -> None:
     ]
     notes = doc.xpath("//span[@class='footnote']")
     assert [n.get("id") for n in notes] == ["note-1"]
-    assert notes[0].xpath("span[@class='note-label']")[0].text == "1"
+    label = notes[0].xpath("a[@class='note-label']")[0]  # the number links back to the call
+    assert (label.text, label.get("href")) == ("1", "#call-1")
     assert notes[0].xpath("span[@class='note-body']")[0].text_content() == (
         "Kamerstuk 28676 nr. 350 van 30 november 2020"
     )
     call = notes[0].getprevious()
-    assert (call.tag, call.get("href"), call.text) == ("a", "#note-1", "1")
+    assert (call.tag, call.get("href"), call.text, call.get("id")) == (
+        "a",
+        "#note-1",
+        "1",
+        "call-1",
+    )
     assert call.get("title") == "Voetnoot 1"
     assert doc.xpath("//span[@lang='en']")[0].text_content() == "area of responsibility"
     assert "Pagina " in doc.xpath("//style")[0].text

@@ -1,4 +1,5 @@
-"""The tag tree after archive.tags.repair: notes, artifacts, split elements, Lang."""
+"""The tag tree after briefpers.tagging.repair: notes, artifacts, split elements, Lang,
+link and bookmark destinations, list numbering."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ CORPUS = ROOT / "tests" / "corpus"
 def pdfs(tmp_path_factory, built):
     out = tmp_path_factory.mktemp("tags")
     paths = dict(built)
-    for stem in ("c03-thirty-footnotes", "c04-table-and-list-across-pages", "c10-foreign-phrase"):
+    for stem in (
+        "c03-thirty-footnotes",
+        "c04-table-and-list-across-pages",
+        "c05-nested-lists",
+        "c10-foreign-phrase",
+        "c12-note-references",
+    ):
         path = out / f"{stem}.pdf"
         path.write_bytes(build_letter(CORPUS / f"{stem}.xml").pdf)
         paths[stem] = path
@@ -34,8 +41,9 @@ def test_footnotes_are_notes_after_their_call(pdfs) -> None:
         assert len(notes) == 30
         assert [str(n.ID) for n in notes] == [f"note-{i}" for i in range(1, 31)]
         for note in notes:
-            first = kids(note)[0]
-            assert first.S == "/Lbl"
+            label = kids(note)[0]
+            assert label.S == "/Lbl"
+            assert [k.S for k in kids(label)] == ["/Link"], "the number links back to the call"
             siblings = kids(note.P)
             at = next(i for i, k in enumerate(siblings) if k.objgen == note.objgen)
             assert siblings[at - 1].S == "/Link", "a Note follows the Link of its call"
@@ -47,12 +55,78 @@ def test_footnotes_are_notes_after_their_call(pdfs) -> None:
         assert ids == sorted(ids)
 
 
-def test_note_links_point_at_their_notes(pdfs) -> None:
+def _link_targets(pdf) -> list[tuple[str, object, object]]:
+    """(description, structure destination element, page) of every internal link."""
+    out = []
+    for page in pdf.pages:
+        for annot in page.get("/Annots", []):
+            if annot.Subtype == "/Link" and annot.get("/A", {}).get("/S") == "/GoTo":
+                assert "/Dest" not in annot, "a link has one destination, in its action"
+                out.append((str(annot.Contents), annot.A.SD[0], annot.A.D[0]))
+    return out
+
+
+def test_note_links_point_at_their_notes_and_back(pdfs) -> None:
     with open_pdf(pdfs, "water-quality-2023") as pdf:
-        links = [a for p in pdf.pages for a in p.get("/Annots", []) if a.Subtype == "/Link"]
-        assert [str(a.Dest) for a in links] == ["note-1", "note-2", "note-3"]
-        assert [str(a.Contents) for a in links] == ["Footnote 1", "Footnote 2", "Footnote 3"]
-        assert all("/StructParent" in a for a in links)
+        links = _link_targets(pdf)
+        calls = [(d, e, p) for d, e, p in links if e.S == "/Note"]
+        backs = [(d, e, p) for d, e, p in links if e.S == "/Link"]
+        assert len(calls) == len(backs) == 3
+        assert len(links) == 6, "no other internal links"
+        assert [str(e.ID) for _, e, _ in calls] == ["note-1", "note-2", "note-3"]
+        assert [d for d, _, _ in calls] == ["Footnote 1", "Footnote 2", "Footnote 3"]
+        for _, note, page in calls:  # the page destination is the note's page
+            assert page.objgen == note.Pg.objgen
+        for (_, note, _), (_, call, page) in zip(calls, backs, strict=True):
+            # the label of note N (inside the Note) goes back to the call of note N
+            assert kids(note)[0].S == "/Lbl"
+            siblings = kids(note.P)
+            at = next(i for i, k in enumerate(siblings) if k.objgen == note.objgen)
+            assert siblings[at - 1].objgen == call.objgen
+            assert page.objgen == call.Pg.objgen
+        annots = [a for p in pdf.pages for a in p.get("/Annots", [])]
+        assert all("/StructParent" in a for a in annots)
+
+
+def test_repeated_calls_link_to_the_note_that_follows_the_first(pdfs) -> None:
+    with open_pdf(pdfs, "c12-note-references") as pdf:
+        notes = {str(e.ID): e for e in elements(pdf) if e.S == "/Note"}
+        assert sorted(notes) == ["note-1", "note-2"]
+        calls: dict[str, list] = {}  # note id → its calls (Link elements), in reading order
+        for elem in elements(pdf):
+            for kid in kids(elem) if elem.S == "/Link" else []:
+                is_annot = isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+                if is_annot and kid.Obj.A.S == "/GoTo":
+                    target = kid.Obj.A.SD[0]
+                    if target.S == "/Note":
+                        calls.setdefault(str(target.ID), []).append(elem)
+                        # every call, on any page, opens the page of the note
+                        assert kid.Obj.A.D[0].objgen == target.Pg.objgen
+        # "bron" is called three times (one a page later), "wet" three (one in the annex)
+        assert {i: len(c) for i, c in calls.items()} == {"note-1": 3, "note-2": 3}
+        pages = {pdf.pages.index(pikepdf.Page(c.Pg)) for cs in calls.values() for c in cs}
+        assert len(pages) == 3, "calls on every page"
+        for ident, note in notes.items():
+            first, *later = calls[ident]
+            assert [k.objgen for k in _next(first)] == [note.objgen], "Note after its FIRST call"
+            assert all(not any(k.S == "/Note" for k in _next(c)) for c in later)
+            back = kids(kids(note)[0])[0]  # Lbl > Link
+            (annot,) = [k.Obj for k in kids(back) if isinstance(k, pikepdf.Dictionary)]
+            assert annot.A.SD[0].objgen == first.objgen, "the label goes back to the first call"
+
+
+def _next(elem) -> list:
+    siblings = kids(elem.P)
+    at = next(i for i, k in enumerate(siblings) if k.objgen == elem.objgen)
+    return siblings[at + 1 : at + 2]
+
+
+def test_lists_say_how_they_are_numbered(pdfs) -> None:
+    with open_pdf(pdfs, "c05-nested-lists") as pdf:
+        lists = [e for e in elements(pdf) if e.S == "/L"]
+        numbering = [str(e.A.ListNumbering) for e in lists]
+        assert numbering == ["/Decimal", "/Disc", "/Decimal", "/Disc"]  # ol, ul "•", ol, ul
+        assert all(str(e.A.O) == "/List" for e in lists)
 
 
 def test_page_furniture_is_artifact_and_every_mcid_is_in_the_tree(pdfs) -> None:
@@ -135,3 +209,10 @@ def test_bookmarks_for_letter_and_annex(pdfs) -> None:
             "Inleiding",
             "Veiligheidssituatie Oost-Europa/NRR",
         ]
+        items = [*outline.root, *outline.root[1].children]
+        assert [str(i.obj.SE.S) for i in items] == ["/H1", "/H1", "/H2", "/H2"]
+        for item in items:
+            action = item.obj.A
+            assert "/Dest" not in item.obj
+            assert action.SD[0].objgen == item.obj.SE.objgen, "the heading it names"
+            assert action.D[0].objgen == item.obj.SE.Pg.objgen, "and its page"

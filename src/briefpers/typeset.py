@@ -19,7 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from briefpers.errors import AssetError, RenderError
+from briefpers import tagging
+from briefpers.errors import AssetError, DependencyError, RenderError
 
 MAX_DATA_URI = 256 * 1024  # bytes: inline images larger than this are refused
 MAX_ASSET_BYTES = 32 * 1024 * 1024  # bytes of one file (fonts are < 1 MB, scans a few)
@@ -40,9 +41,6 @@ def _weasyprint():
     # commands such as `check` and `--help` should not pay.
     import weasyprint
 
-    from briefpers import structure_hints
-
-    structure_hints.install()
     return weasyprint
 
 
@@ -185,7 +183,8 @@ def _typeset(
         document = wp.HTML(
             string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
         )
-        with quiet:
+        # The tag-tree hints are in place for this render only (and checked after it).
+        with quiet, tagging.hints():
             rendered = document.render(
                 font_config=font_config(),
                 stylesheets=[css],
@@ -204,7 +203,7 @@ def _typeset(
             else f"a resource could not be read: {exc}"
         )
         raise AssetError(reason) from None
-    except (AssetError, RenderError):
+    except (AssetError, RenderError, DependencyError):
         raise
     except RecursionError:
         raise RenderError("typesetting failed: the content is nested too deeply") from None

@@ -209,6 +209,23 @@ def corpus() -> dict[str, str]:
         sigs=2,
         image="signature.png",
     )
+    references = (
+        f'<p>{escape(sentence(11, 120))}<note id="bron">Bron: {escape(sentence(9, 121))}</note> '
+        f'{escape(sentence(10, 122))}<note id="wet">Wet: {escape(sentence(8, 123))}</note></p>'
+        f'<p>{escape(sentence(12, 124))}<noteref ref="bron"/> Zie ook '
+        '<a href="https://www.example.org/rapport">het rapport</a>.</p>'
+        + "".join(f"<p>{paragraph(130 + i, 5)}</p>" for i in range(7))
+        + f'<p>{escape(sentence(12, 140))}<noteref ref="wet"/> {escape(sentence(9, 141))}'
+        '<noteref ref="bron"/></p>'
+    )
+    letters["c12-note-references"] = letter(
+        "nl",
+        "Voetnoten die vaker worden aangehaald",
+        references,
+        annex="  <annex><title>Bijlage: toelichting</title>"
+        f'<p>{escape(sentence(10, 150))}<noteref ref="wet"/></p></annex>\n',
+        extra='<attachments count="1"/>',
+    )
     return letters
 
 

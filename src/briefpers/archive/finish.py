@@ -1,9 +1,11 @@
 """PDF bytes from the typesetter → archival PDF bytes.
 
-Declares PDF/A (part and conformance from the profile) and PDF/UA-1
-together, writes XMP and the Info dictionary from the letter, embeds the XML
-source as an associated file (PDF/A-3 profiles), repairs the tag tree, and
-saves with a content-derived /ID. Nothing here reads the clock.
+Declares PDF/A and PDF/UA (parts, conformance and, for PDF 2.0, revisions and
+the WTPDF declarations, all from the profile) together, writes XMP (and, for
+PDF 1.7 profiles, the Info dictionary) from the letter, embeds the XML source
+as an associated file (PDF/A-3 and PDF/A-4f profiles), repairs the tag tree
+(`briefpers.tagging`), and saves with a content-derived /ID. Nothing here
+reads the clock.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ import io
 import pikepdf
 from pikepdf import Dictionary, Name, String
 
-from briefpers import __version__
-from briefpers.archive import tags
+from briefpers import __version__, tagging
 from briefpers.archive.xmp import XmpData, build_xmp
 from briefpers.errors import RenderError
 from briefpers.profiles import Profile
@@ -86,6 +87,10 @@ def xmp_data(
         creator_tool=f"briefpers {__version__}",
         pdfa_part=profile.pdfa_part,
         pdfa_conformance=profile.pdfa_conformance,
+        pdfua_part=profile.pdfua_part,
+        pdfa_rev=profile.pdfa_rev,
+        pdfua_rev=profile.pdfua_rev,
+        declarations=list(profile.declarations),
         identifier=letter.identifier,
         publisher=" ".join(letter.sender.organisation),
         keywords=keywords,
@@ -143,15 +148,25 @@ def finish(
     try:
         with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
             data = xmp_data(letter, profile, theme_name, moment)
-            # Drop what WeasyPrint declared; we write all of it ourselves.
-            for key in ("/AF", "/Names"):
-                if key in pdf.Root:
-                    del pdf.Root[key]
+            # Drop the attachments WeasyPrint declared; we write all of them
+            # ourselves. Its named destinations stay: links resolve through
+            # them until the tag repair makes them explicit, and they keep
+            # deep links such as letter.pdf#note-3 working.
+            if "/AF" in pdf.Root:
+                del pdf.Root.AF
+            names = pdf.Root.get("/Names")
+            if isinstance(names, Dictionary) and "/EmbeddedFiles" in names:
+                del names.EmbeddedFiles
             metadata = pdf.make_stream(build_xmp(data))
             metadata.Type = Name.Metadata
             metadata.Subtype = Name.XML
             pdf.Root.Metadata = metadata
-            _set_info(pdf, data)
+            if profile.pdf2:
+                # PDF/A-4 keeps document metadata in XMP only (6.1.3: no Info).
+                if "/Info" in pdf.trailer:
+                    del pdf.trailer.Info
+            else:
+                _set_info(pdf, data)
             pdf.Root.Lang = String(letter.lang)
             prefs = pdf.Root.get("/ViewerPreferences", Dictionary())
             prefs.DisplayDocTitle = True
@@ -159,7 +174,7 @@ def finish(
             pdf.Root.MarkInfo = Dictionary(Marked=True)
             if profile.embed_source:
                 _embed_source(pdf, letter, build_date(letter, moment))
-            tags.repair(pdf)
+            tagging.repair(pdf, pdf2=profile.pdf2)
             # qpdf keeps an existing first /ID element; WeasyPrint's depends
             # on the run, so drop it and let both elements derive from content.
             if "/ID" in pdf.trailer:
@@ -170,6 +185,7 @@ def finish(
                 deterministic_id=True,
                 compress_streams=True,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                force_version=profile.pdf_version,
             )
             return out.getvalue()
     except pikepdf.PdfError as exc:

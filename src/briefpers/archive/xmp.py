@@ -2,6 +2,8 @@
 
 Every property that PDF/A does not predefine (pdfuaid, our own letter fields)
 is declared in a `pdfaExtension:schemas` entry (PDF/A-2/3 rule 6.6.2.3.1).
+PDF 2.0 profiles add the revision years (`pdfaid:rev`, `pdfuaid:rev`) and
+the PDF Declarations a WTPDF file makes (`pdfd:declarations`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ NS = {
     "stRef": "http://ns.adobe.com/xap/1.0/sType/ResourceRef#",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
     "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
+    "pdfd": "http://pdfa.org/declarations/",
     "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
     "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
     "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
@@ -58,6 +61,9 @@ class XmpData:
     pdfa_part: int
     pdfa_conformance: str
     pdfua_part: int = 1
+    pdfa_rev: int | None = None  # PDF/A-4: the year of the part (2020)
+    pdfua_rev: int | None = None  # PDF/UA-2: the year of the part (2024)
+    declarations: list[str] = field(default_factory=list)  # pdfd:conformsTo URIs
     identifier: str | None = None
     publisher: str | None = None
     keywords: list[str] = field(default_factory=list)
@@ -84,17 +90,15 @@ def _simple(parent: etree._Element, prop: str, value: str | int) -> None:
     etree.SubElement(parent, prop).text = str(value)
 
 
-def _extension_schemas(parent: etree._Element) -> None:
+def _extension_schemas(parent: etree._Element, data: XmpData) -> None:
     """Declare pdfuaid and bp for PDF/A (the validator reads these)."""
     schemas = etree.SubElement(parent, _q("pdfaExtension", "schemas"))
     bag = etree.SubElement(schemas, _q("rdf", "Bag"))
+    ua = {"part": ("Integer", "Part of PDF/UA standard")}
+    if data.pdfua_rev:
+        ua["rev"] = ("Integer", "Year of the PDF/UA part")
     declared = [
-        (
-            "PDF/UA identification schema",
-            NS["pdfuaid"],
-            "pdfuaid",
-            {"part": ("Integer", "Part of PDF/UA standard")},
-        ),
+        ("PDF/UA identification schema", NS["pdfuaid"], "pdfuaid", ua),
         ("briefpers letter schema", NS["bp"], "bp", LETTER_PROPERTIES),
     ]
     for title, uri, prefix, props in declared:
@@ -128,7 +132,18 @@ def build_xmp(data: XmpData) -> bytes:
     ids = description("pdfaid", "pdfuaid")
     _simple(ids, _q("pdfaid", "part"), data.pdfa_part)
     _simple(ids, _q("pdfaid", "conformance"), data.pdfa_conformance)
+    if data.pdfa_rev:
+        _simple(ids, _q("pdfaid", "rev"), data.pdfa_rev)
     _simple(ids, _q("pdfuaid", "part"), data.pdfua_part)
+    if data.pdfua_rev:
+        _simple(ids, _q("pdfuaid", "rev"), data.pdfua_rev)
+
+    if data.declarations:
+        declarations = etree.SubElement(description("pdfd"), _q("pdfd", "declarations"))
+        bag = etree.SubElement(declarations, _q("rdf", "Bag"))
+        for uri in data.declarations:
+            li = etree.SubElement(bag, _q("rdf", "li"), {_q("rdf", "parseType"): "Resource"})
+            _simple(li, _q("pdfd", "conformsTo"), uri)
 
     dc = description("dc")
     _container(dc, _q("dc", "title"), "Alt", [data.title], lang="x-default")
@@ -169,7 +184,7 @@ def build_xmp(data: XmpData) -> bytes:
                 _simple(bp, _q("bp", name), data.letter[name])
 
     ext = description("pdfaExtension", "pdfaSchema", "pdfaProperty")
-    _extension_schemas(ext)
+    _extension_schemas(ext, data)
 
     body = etree.tostring(root, encoding="unicode", pretty_print=True)
     padding = (" " * 99 + "\n") * 20  # room for later edits without a rewrite

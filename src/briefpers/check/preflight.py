@@ -204,7 +204,7 @@ def _promises(pdf: pikepdf.Pdf, report: Report) -> str | None:
         if spec is not None and spec.get("/AFRelationship") == "/Source" and "/EF" in spec
     ]
     report.facts["source"] = str(sources[0].get("/UF", "")) if sources else "-"
-    if part == "3" and not sources:
+    if (part == "3" or (part, conformance) == ("4", "F")) and not sources:
         problems.append("no embedded XML source (/AF with /AFRelationship /Source)")
 
     return theme

@@ -132,7 +132,12 @@ class ContentRenderer:
         )
         call.text = str(number)
         note = etree.Element("span", {"class": "footnote", "id": f"note-{number}"})
-        label = etree.SubElement(note, "span", {"class": "note-label"})
+        # The note's number links back to its call.
+        label = etree.SubElement(
+            note,
+            "a",
+            {"class": "note-label", "href": f"#call-{number}", "title": call.get("title")},
+        )
         label.text = str(number)
         body = etree.SubElement(note, "span", {"class": "note-body"})
         self.children(src, body)

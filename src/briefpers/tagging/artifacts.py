@@ -1,0 +1,87 @@
+"""Page furniture is an artifact; content the tree reaches is numbered densely.
+
+WeasyPrint 70 marks the content of page-margin boxes (the running head, the
+repeated reference column, "Pagina x van y") as tagged content but links it
+to no element of the structure tree (#1836), which PDF/UA forbids. Marked
+content that the repaired tree does not reach (margin boxes, dropped table
+head copies) becomes `/Artifact` (pagination); the MCIDs that remain are
+renumbered 0, 1, … per page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+from pikepdf import Array, Dictionary
+
+from briefpers.tagging.tree import Tree, kids, page_of
+from briefpers.tagging.upstream import Workaround
+
+WORKAROUND = Workaround(1836, "page-margin content is tagged but outside the structure tree")
+
+# How WeasyPrint opens marked content: `/Span\n<</MCID 3>>\nBDC`. Its text is
+# drawn with hex strings, so the pattern cannot occur inside shown text; a
+# regular expression over the stream is ten times faster than parsing it.
+MARKED = re.compile(rb"/([A-Za-z0-9_.]+)\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
+
+
+def _marked(elem: Dictionary):
+    """(page objgen, MCID, kid) for the marked content directly in an element."""
+    for kid in kids(elem):
+        if isinstance(kid, int):
+            page = page_of(elem)
+            if page is not None:
+                yield page.objgen, kid, kid
+        elif isinstance(kid, Dictionary) and "/MCID" in kid:
+            page = kid.get("/Pg") or page_of(elem)
+            yield page.objgen, int(kid.MCID), kid
+
+
+def _rewrite_pages(pdf: pikepdf.Pdf, reached) -> dict[tuple[int, int], dict[int, int]]:
+    """Unreached marked content → Artifact; reached MCIDs renumbered 0, 1, …"""
+    renumber: dict[tuple[int, int], dict[int, int]] = {}
+    for page in pdf.pages:
+        keep = reached.get(page.obj.objgen, set())
+        mapping: dict[int, int] = {}
+
+        def rewrite(match: re.Match, keep=keep, mapping=mapping) -> bytes:
+            mcid = int(match[2])
+            if mcid not in keep:
+                return ARTIFACT
+            mapping[mcid] = len(mapping)
+            return b"/%s <</MCID %d>> BDC" % (match[1], mapping[mcid])
+
+        if isinstance(page.obj.get("/Contents"), Array):
+            page.contents_coalesce()
+        contents = page.obj.get("/Contents")
+        if contents is not None:
+            data = contents.read_bytes()
+            new = MARKED.sub(rewrite, data)
+            if new != data:
+                contents.write(new)
+        renumber[page.obj.objgen] = mapping
+    return renumber
+
+
+def repair(tree: Tree) -> None:
+    reached: dict[tuple[int, int], set[int]] = {}
+    for elem in tree.elements:
+        for page, mcid, _ in _marked(elem):
+            reached.setdefault(page, set()).add(mcid)
+    renumber = _rewrite_pages(tree.pdf, reached)
+    for elem in tree.elements:
+        new = []
+        for kid in kids(elem):
+            if isinstance(kid, int):
+                page = page_of(elem)
+                kid = renumber.get(page.objgen, {}).get(kid, kid) if page is not None else kid
+            elif isinstance(kid, Dictionary) and "/MCID" in kid:
+                page = kid.get("/Pg") or page_of(elem)
+                kid.MCID = renumber.get(page.objgen, {}).get(int(kid.MCID), int(kid.MCID))
+            new.append(kid)
+        if "/K" in elem and isinstance(elem.K, Array):
+            elem.K = Array(new)
+        elif new:
+            elem.K = new[0]

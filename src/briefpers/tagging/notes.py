@@ -1,0 +1,54 @@
+"""Footnotes become notes, read where they are called.
+
+WeasyPrint 70 tags the page-foot area like any other content: a footnote is
+a `Span` at the foot of the page, far from its call in the reading order,
+and its number is plain text. Here each footnote becomes a `Note` (PDF 2.0:
+`FENote`) with a unique `/ID`, its number a `Lbl` (holding the link back to
+the call), and it moves to just after the `Link` of its FIRST call, where a
+reader expects it. No dedicated upstream issue; tracked under the PDF/UA
+umbrella issue #2482.
+"""
+
+from __future__ import annotations
+
+from pikepdf import Array, Dictionary, Name, String
+
+from briefpers.errors import RenderError
+from briefpers.tagging.tree import Tree, detach, insert_after, kids, same
+from briefpers.tagging.upstream import Workaround
+
+WORKAROUND = Workaround(2482, "footnotes are untagged text at the page foot")
+
+
+def calls(tree: Tree) -> dict[str, list[Dictionary]]:
+    """Target id → the Link elements that point at it, in document order."""
+    found: dict[str, list[Dictionary]] = {}
+    for elem in tree.elements:
+        target = tree.hint(elem, "Target")
+        if target is not None and elem.S == "/Link":
+            found.setdefault(target, []).append(elem)
+    return found
+
+
+def repair(tree: Tree) -> None:
+    note_type = Name.FENote if tree.pdf2 else Name.Note
+    links = calls(tree)
+    notes = [e for e in tree.elements if tree.hint(e, "Role") == "note"]
+    for number, note in enumerate(notes, 1):
+        ident = tree.hint(note, "Id") or f"note-{number}"
+        note.S = note_type
+        note.ID = String(ident)
+        label = next((k for k in kids(note) if tree.hint(k, "Role") == "note-label"), None)
+        if label is None:
+            raise RenderError(f"footnote {ident!r} has no label in the tag tree")
+        if label.S == "/Link":
+            # The label is the link back to the call: a Lbl holding that Link.
+            wrapper = tree.make("Lbl", note, [label])
+            note.K = Array([wrapper if same(k, label) else k for k in kids(note)])
+        else:
+            label.S = Name.Lbl
+        called = links.get(ident)
+        if not called:
+            raise RenderError(f"footnote {ident!r} has no call in the tag tree")
+        detach(note)
+        insert_after(called[0], note)
