@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 import jinja2.sandbox
@@ -19,6 +20,8 @@ from lxml import etree
 from markupsafe import Markup
 
 from briefpers.errors import AssetError, ThemeError
+from briefpers.source import files
+from briefpers.source.chars import SEPARATORS
 from briefpers.source.model import XML_LANG, Letter, Sender, append_text
 from briefpers.themes import Theme
 
@@ -53,8 +56,12 @@ MONTHS = {
     ],
 }
 
+# Source white space, and NEL (U+0085), which XML 1.1 counts as a line end.
+WHITESPACE = re.compile(r"[ \t\r\n\x85]+")
+# LINE and PARAGRAPH SEPARATOR: a line break (`br`), never a character to print.
+SEPARATOR = re.compile(f"[{SEPARATORS}]")
+ANY_SPACE = re.compile(f"[ \t\r\n\x85{SEPARATORS}]+")
 # Source element → HTML element, for elements that map one to one.
-WHITESPACE = re.compile(r"[ \t\r\n]+")
 LONG_TOKEN = re.compile(r"(\S{30,})")  # longer than any sensible table column
 SAME = {"p", "ul", "ol", "li", "em", "strong", "sup", "sub", "span", "br", "caption"}
 
@@ -76,6 +83,14 @@ def local_file(letter: Letter, src: str) -> Path:
     return target
 
 
+def file_url(letter: Letter, src: str) -> str:
+    """The URL of a file the letter references, relative to the letter's folder
+    (checked there first). The typesetter serves it from a base URL that names
+    no folder, so no path of this machine reaches the PDF."""
+    local_file(letter, src)
+    return quote(files.key(src))
+
+
 class ContentRenderer:
     """Maps source content to HTML elements, numbering headings by depth."""
 
@@ -91,26 +106,20 @@ class ContentRenderer:
         self.repeats: dict[int, int] = {}  # note number → further calls so far
 
     def children(self, src: etree._Element, dst: etree._Element, level: int = 2) -> None:
-        """Copy src's mixed content (text, children, tails) into dst."""
-        dst.text = _collapse(src.text)
+        """Copy src's mixed content (text, children, tails) into dst (empty)."""
+        _append_text(dst, src.text)
         for child in src:
             if not isinstance(child.tag, str):  # comments and PIs carry no content
-                append_text(dst, _collapse(child.tail))
+                _append_text(dst, child.tail)
                 continue
             if child.tag == "note":
                 # The call is a link to the note; the note floats to the page foot.
-                call, note = self.note(child)
-                dst.extend((call, note))
-                note.tail = _collapse(child.tail)
-                continue
-            if child.tag == "noteref":
-                call = self.repeat_call(self.numbers_by_id[child.get("ref")])
-                dst.append(call)
-                call.tail = _collapse(child.tail)
-                continue
-            out = self.element(child, level)
-            dst.append(out)
-            out.tail = _collapse(child.tail)
+                dst.extend(self.note(child))
+            elif child.tag == "noteref":
+                dst.append(self.repeat_call(self.numbers_by_id[child.get("ref")]))
+            else:
+                dst.append(self.element(child, level))
+            _append_text(dst, child.tail)
 
     def element(self, src: etree._Element, level: int) -> etree._Element:
         tag = src.tag
@@ -210,8 +219,8 @@ class ContentRenderer:
                 if cell.tag == "th":
                     td.set("scope", "col" if i < head_rows else "row")
                 for attr in ("colspan", "rowspan"):
-                    if cell.get(attr):
-                        td.set(attr, cell.get(attr))
+                    if cell.get(attr):  # bounded at load; "+007" becomes "7"
+                        td.set(attr, str(int(cell.get(attr))))
                 self.children(cell, td)
                 mark_long_tokens(td)
                 _copy_lang(cell, td)
@@ -219,8 +228,8 @@ class ContentRenderer:
 
     def figure(self, src: etree._Element) -> etree._Element:
         out = etree.Element("figure")
-        path = local_file(self.letter, src.get("src"))
-        etree.SubElement(out, "img", src=path.as_uri(), alt=src.get("alt"))
+        url = file_url(self.letter, src.get("src"))
+        etree.SubElement(out, "img", src=url, alt=ANY_SPACE.sub(" ", src.get("alt")).strip())
         caption = src.find("caption")
         if caption is not None:
             figcaption = etree.SubElement(out, "figcaption")
@@ -297,6 +306,17 @@ def _collapse(text: str | None) -> str | None:
     if text is None:
         return None
     return WHITESPACE.sub(" ", text)
+
+
+def _append_text(dst: etree._Element, text: str | None) -> None:
+    """Append source text at the end of dst's mixed content: white space
+    collapsed, each line or paragraph separator a `br`."""
+    if not text:
+        return
+    first, *rest = SEPARATOR.split(_collapse(text))
+    append_text(dst, first)
+    for part in rest:
+        etree.SubElement(dst, "br").tail = part or None
 
 
 def css_string(value: str) -> Markup:
@@ -386,9 +406,7 @@ def render_html(letter: Letter, theme: Theme) -> str:
         {
             "function": s.function,
             "name": s.name,
-            "signature_url": local_file(letter, s.signature_src).as_uri()
-            if s.signature_src
-            else None,
+            "signature_url": file_url(letter, s.signature_src) if s.signature_src else None,
             "signature_alt": s.signature_alt,
         }
         for s in letter.signatories
