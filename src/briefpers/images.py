@@ -54,6 +54,8 @@ REPACKED = {"PA": "RGBA", "RGBa": "RGBA", "RGBX": "RGB", "La": "LA", "YCbCr": "R
 # A number that may exceed MAX_SVG_NUMBER: eight or more digits, or an exponent.
 BIG_NUMBER = re.compile(r"\d{8,}(?:\.\d*)?|(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 SEPARATED = re.compile(r"[\s,]+")
+CSS_URL = re.compile(r"url\([^)]*\)")  # a data: URI's base64 may hold long digit runs
+NOT_NUMERIC = frozenset({"href", "id", "class", "lang", "space", "base", "font-family"})
 
 
 class ImageRefusedError(Exception):
@@ -101,7 +103,7 @@ def prepare(name: str, data: bytes) -> tuple[bytes, str | None]:
         if root is None:  # not XML after all; as an image, the typesetter refuses it
             return data, None
         _check_svg(name, root)
-        return data, SVG_MIME
+        return _crisp_images(root) or data, SVG_MIME
     return data, None
 
 
@@ -288,11 +290,11 @@ def _check_svg(name: str, root) -> None:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        values = list(element.attrib.items())
-        if element.tag.rpartition("}")[2] == "style" and element.text:
+        values = [(a, v) for a, v in element.attrib.items() if _numeric(_local(a))]
+        if _local(element.tag) == "style" and element.text:
             values.append(("style", element.text))
         for attr, value in values:
-            for match in BIG_NUMBER.finditer(value):
+            for match in BIG_NUMBER.finditer(CSS_URL.sub("", value)):
                 if not abs(float(match.group())) <= MAX_SVG_NUMBER:
                     raise ImageRefusedError(
                         f"{name}: an SVG image with the number {match.group()[:24]} in "
@@ -315,5 +317,27 @@ def _check_viewbox(name: str, box: str) -> None:
         )
 
 
-def _local(attr: str) -> str:
-    return attr.rpartition("}")[2]
+def _local(name: str) -> str:
+    return name.rpartition("}")[2]
+
+
+def _numeric(attr: str) -> bool:
+    """Whether an attribute may hold geometry (not a link, a name or a text)."""
+    return attr not in NOT_NUMERIC and not attr.startswith(("data-", "aria-"))
+
+
+def _crisp_images(root) -> bytes | None:
+    """The SVG again, with every raster `<image>` drawn without interpolation, or
+    None if none needs it. WeasyPrint gives an SVG image /Interpolate true
+    unless its `image-rendering` attribute says otherwise, and PDF/A forbids
+    that (the stylesheet does the same for HTML images)."""
+    changed = False
+    for element in root.iter(f"{{{SVG_NS}}}image", "image"):
+        if element.get("image-rendering", "auto") == "auto":
+            element.set("image-rendering", "optimizeSpeed")
+            changed = True
+    if not changed:
+        return None
+    from lxml import etree
+
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

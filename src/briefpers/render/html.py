@@ -60,6 +60,7 @@ MONTHS = {
 WHITESPACE = re.compile(r"[ \t\r\n\x85]+")
 # LINE and PARAGRAPH SEPARATOR: a line break (`br`), never a character to print.
 SEPARATOR = re.compile(f"[{SEPARATORS}]")
+NBSP = "\u00a0"
 ANY_SPACE = re.compile(f"[ \t\r\n\x85{SEPARATORS}]+")
 # Source element → HTML element, for elements that map one to one.
 LONG_TOKEN = re.compile(r"(\S{30,})")  # longer than any sensible table column
@@ -224,6 +225,7 @@ class ContentRenderer:
                 self.children(cell, td)
                 mark_long_tokens(td)
                 _copy_lang(cell, td)
+        regularise([group for group in (thead, tbody) if group is not None])
         return out
 
     def figure(self, src: etree._Element) -> etree._Element:
@@ -261,6 +263,49 @@ class ContentRenderer:
         self.children(src, wrapper)
         inner = etree.tostring(wrapper, method="html", encoding="unicode")
         return Markup(inner[len("<span>") : -len("</span>")])
+
+
+def regularise(groups: list[etree._Element]) -> None:
+    """Give every row of a table the same number of columns (PDF/UA 7.2: "table
+    rows shall have the same number of columns, taking spans into account").
+
+    HTML allows short rows and a rowspan past the end of its row group; the
+    typesetter would tag them as they are. So a rowspan is cut at the end of
+    its group (`thead`, `tbody`), as HTML lays it out, and a short row gets
+    empty cells at its end. An empty cell gets a no-break space: the
+    typesetter leaves a cell without text out of the structure tree, which
+    makes its row short again. Exact HTML grid placement; the load limits
+    keep the grid small.
+    """
+    rows, taken = [], []
+    for group in groups:
+        group_rows = list(group.iterchildren("tr"))
+        above: dict[int, int] = {}  # column → further rows that a span from above covers
+        for r, row in enumerate(group_rows):
+            slots, new = set(above), {}
+            x = 0
+            for cell in row.iterchildren("td", "th"):
+                while x in slots:
+                    x += 1
+                colspan = int(cell.get("colspan", "1"))
+                rowspan = min(int(cell.get("rowspan", "1")), len(group_rows) - r)
+                if cell.get("rowspan") is not None:
+                    cell.set("rowspan", str(rowspan))
+                for column in range(x, x + colspan):
+                    slots.add(column)
+                    if rowspan > 1:
+                        new[column] = rowspan - 1
+                x += colspan
+            above = {c: n - 1 for c, n in above.items() if n > 1} | new
+            rows.append(row)
+            taken.append(slots)
+    width = max((max(slots) + 1 for slots in taken if slots), default=0)
+    for row, slots in zip(rows, taken, strict=True):
+        for _ in range(width - len(slots)):
+            etree.SubElement(row, "td")
+        for cell in row.iterchildren("td", "th"):
+            if not "".join(cell.itertext()).strip():
+                cell.text = NBSP + (cell.text or "")
 
 
 def mark_long_tokens(root: etree._Element) -> None:
