@@ -134,9 +134,9 @@ def _cached(name: str, data: bytes, fmt: str) -> tuple[bytes, str]:
 
 def _raster(name: str, data: bytes, fmt: str) -> tuple[bytes | None, str]:
     """Check a raster image by decoding it; new bytes if it had to be converted."""
-    from PIL import Image
+    from PIL import Image, TiffImagePlugin, WebPImagePlugin  # noqa: F401 - registers them
 
-    Image.init()  # registers every format plugin; `formats=` only looks names up
+    Image.preinit()  # registers PNG, JPEG, GIF, BMP: `formats=` only looks names up
     try:
         image = Image.open(io.BytesIO(data), formats=OPENERS)
     except Image.DecompressionBombError as exc:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,7 +50,8 @@ PRINTED_ATTRIBUTES = "//parliamentary/@dossier | //parliamentary/@number | //rei
 
 def check(letter: Letter, theme: Theme) -> None:
     """AssetError for the first character of the letter none of the theme's fonts has."""
-    covered, families = coverage(tuple(face.path for face in theme.fonts))
+    paths = tuple(face.path for face in theme.fonts)
+    covered = coverage(paths)
     root = letter.body.getroottree().getroot()
     text = "".join(root.xpath("//text()"))
     attributes = root.xpath(PRINTED_ATTRIBUTES)
@@ -69,6 +72,7 @@ def check(letter: Letter, theme: Theme) -> None:
             path=letter.path,
             line=line,
         )
+    families = family_names(paths)
     fonts = ", ".join(families) if families else "the theme names no fonts"
     raise AssetError(
         f"U+{ord(char):04X} {_shown(char)}is in none of the theme's fonts ({fonts})",
@@ -94,36 +98,44 @@ def _shown(char: str) -> str:
     return f"'{char}' " if char.isprintable() else ""
 
 
-def coverage(paths: tuple[Path, ...]) -> tuple[frozenset[int], tuple[str, ...]]:
-    """The code points the fonts cover together, and their family names."""
+def coverage(paths: tuple[Path, ...]) -> frozenset[int]:
+    """The code points the fonts cover together."""
     return _coverage(tuple((path, _stamp(path)) for path in paths))
 
 
+def family_names(paths: tuple[Path, ...]) -> tuple[str, ...]:
+    """The fonts' family names, each once (read only for a message: DejaVu's
+    name table alone takes 60 ms to decode)."""
+    return tuple(dict.fromkeys(_family(path, _stamp(path)) for path in paths))
+
+
 @lru_cache(maxsize=16)
-def _coverage(
-    fonts: tuple[tuple[Path, tuple[int, int]], ...],
-) -> tuple[frozenset[int], tuple[str, ...]]:
-    covered: set[int] = set()
-    families: dict[str, None] = {}
-    for path, stamp in fonts:
-        codes, family = _font(path, stamp)
-        covered |= codes
-        families[family] = None
-    return frozenset(covered), tuple(families)
+def _coverage(fonts: tuple[tuple[Path, tuple[int, int]], ...]) -> frozenset[int]:
+    return frozenset().union(*(_cmap(path, stamp) for path, stamp in fonts))
 
 
 @lru_cache(maxsize=64)
-def _font(path: Path, stamp: tuple[int, int]) -> tuple[frozenset[int], str]:
-    """A font file's cmap and family name (`stamp` makes an edited file a new key)."""
+def _cmap(path: Path, stamp: tuple[int, int]) -> frozenset[int]:
+    """A font file's code points (`stamp` makes an edited file a new key)."""
+    with _open(path) as font:
+        return frozenset(font.getBestCmap() or ())
+
+
+@lru_cache(maxsize=64)
+def _family(path: Path, stamp: tuple[int, int]) -> str:
+    with _open(path) as font:
+        return font["name"].getBestFamilyName() or path.stem
+
+
+@contextmanager
+def _open(path: Path) -> Iterator:
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
         with TTFont(str(path), lazy=True, fontNumber=0) as font:
-            codes = frozenset(font.getBestCmap() or ())
-            family = font["name"].getBestFamilyName() or path.stem
+            yield font
     except (OSError, TTLibError, KeyError, AssertionError) as exc:
         raise AssetError(f"cannot read the font: {exc}", path=path) from None
-    return codes, family
 
 
 def _stamp(path: Path) -> tuple[int, int]:
