@@ -157,7 +157,10 @@ def test_a_notdef_from_the_theme_itself_is_an_error(tmp_path: Path) -> None:
     theme = theme_copy(tmp_path / "theme", "labels", replace=[('date = "Datum"', 'date = "日付"')])
     with pytest.raises(AssetError) as info:
         build_letter(letter(tmp_path / "letter", "<p>x</p>"), theme=str(theme))
-    assert info.value.message == "U+65E5 '日' is in none of the theme's fonts"
+    assert info.value.message == (
+        "U+65E5 '日' is in none of the theme's fonts (in text the theme adds: "
+        "a label, the date or the stylesheet)"
+    )
 
 
 def test_the_workaround_checks_its_contract() -> None:

@@ -308,7 +308,11 @@ class _Quiet(logging.Filter):
         template = str(record.msg)
         if template.startswith(".notdef glyph rendered") and len(args) == 2:
             char, code = args
-            self.errors.append(f"U+{code:04X} '{char}' is in none of the theme's fonts")
+            # The source's own text was checked before layout (render.glyphs).
+            self.errors.append(
+                f"U+{code:04X} '{char}' is in none of the theme's fonts (in text the "
+                "theme adds: a label, the date or the stylesheet)"
+            )
             return
         if record.levelno < logging.ERROR:
             return
