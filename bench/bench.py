@@ -74,11 +74,11 @@ def per_letter(sources: list[Path], warmup: int) -> None:
     from briefpers.themes import load_theme
     from briefpers.typeset import _Quiet, font_config, stylesheet
 
-    def bare(source: Path, html: str, css, **variant) -> float:
+    def bare(source: Path, html: str, css, fonts, **variant) -> float:
         start = time.perf_counter()
         document = weasyprint.HTML(string=html, base_url=source.parent.resolve().as_uri() + "/")
         with _Quiet():
-            document.write_pdf(stylesheets=[css], font_config=font_config(), **variant)
+            document.write_pdf(stylesheets=[css], font_config=font_config(fonts), **variant)
         return time.perf_counter() - start
 
     tagged = {"pdf_variant": "pdf/a-3a", "pdf_tags": True}
@@ -92,16 +92,18 @@ def per_letter(sources: list[Path], warmup: int) -> None:
     for source in sources:
         letter = load_letter(source)
         theme = load_theme(letter.theme)
-        css = stylesheet(theme.stylesheet.resolve(), tuple(p.resolve() for p in theme.asset_roots))
-        jobs.append((source, render_html(letter, theme), css))
-    for source, html, css in jobs[:warmup]:
-        bare(source, html, css)
+        fonts = tuple(face.path.resolve() for face in theme.fonts)
+        roots = tuple(p.resolve() for p in theme.asset_roots)
+        css = stylesheet(theme.stylesheet.resolve(), roots, fonts)
+        jobs.append((source, render_html(letter, theme), css, fonts))
+    for source, html, css, fonts in jobs[:warmup]:
+        bare(source, html, css, fonts)
         ours(source)
     bare_times, tagged_times, our_times = [], [], []
     # Interleaved, so that the other users of the machine slow all alike.
-    for source, html, css in jobs[warmup:]:
-        bare_times.append(bare(source, html, css))
-        tagged_times.append(bare(source, html, css, **tagged))
+    for source, html, css, fonts in jobs[warmup:]:
+        bare_times.append(bare(source, html, css, fonts))
+        tagged_times.append(bare(source, html, css, fonts, **tagged))
         our_times.append(ours(source))
     n = len(bare_times)
     ratio = sum(our_times) / sum(bare_times)

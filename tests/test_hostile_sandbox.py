@@ -25,6 +25,7 @@ import pytest
 
 from briefpers.errors import AssetError, ExitCode, SourceError
 from briefpers.pipeline import build_letter
+from briefpers.render.html import font_faces
 from briefpers.themes import load_theme
 from briefpers.typeset import typeset
 
@@ -109,10 +110,18 @@ HTML_CASES = {
 
 def _typeset(body: str, folder: Path) -> tuple[bytes, int]:
     theme = load_theme("rijk")
-    html = f'<!DOCTYPE html><html lang="nl"><head><title>t</title></head><body>{body}</body></html>'
-    return typeset(
-        html, stylesheet_path=theme.stylesheet, asset_roots=theme.asset_roots, base_dir=folder
+    html = (
+        f'<!DOCTYPE html><html lang="nl"><head><title>t</title><style>{font_faces(theme)}'
+        f"</style></head><body>{body}</body></html>"
     )
+    pdf, pages, _ = typeset(
+        html,
+        stylesheet_path=theme.stylesheet,
+        asset_roots=theme.asset_roots,
+        base_dir=folder,
+        fonts=[face.path for face in theme.fonts],
+    )
+    return pdf, pages
 
 
 @pytest.mark.parametrize("body", HTML_CASES.values(), ids=HTML_CASES.keys())

@@ -38,3 +38,30 @@ def test_missing_image_fails_clearly(tmp_path: Path) -> None:
     source = MINIMAL.replace("<p>Tekst.</p>", '<figure src="absent.png" alt="Een grafiek"/>')
     with pytest.raises(AssetError, match="does not exist"):
         build_letter(write(tmp_path, source))
+
+
+def test_letter_files_are_served_under_a_url_without_their_folder(tmp_path: Path) -> None:
+    from briefpers.typeset import LETTER_URL
+
+    (tmp_path / "img").mkdir()
+    png = (Path(__file__).parent / "corpus" / "signature.png").read_bytes()
+    (tmp_path / "img" / "a.png").write_bytes(png)
+    fetcher = SandboxFetcher([tmp_path], letter_dir=tmp_path)
+    response = fetcher.fetch(LETTER_URL + "img/a.png")
+    assert response.read() == png
+    assert response.path is None  # WeasyPrint must not read the file again later
+    assert response.content_type == "image/png"
+    assert fetcher.served == {"img/a.png": png}
+    for escape in ("../etc/passwd", "img/../../x.png", "%2E%2E/etc/passwd"):
+        assert "outside the theme and the letter's folder" in fetcher.why_refused(
+            LETTER_URL + escape
+        )
+
+
+def test_fifos_and_devices_are_not_read(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.png")
+    fetcher = SandboxFetcher([tmp_path, Path("/dev")])
+    assert "no such file" in fetcher.why_refused((tmp_path / "pipe.png").as_uri())
+    assert "no such file" in fetcher.why_refused("file:///dev/zero")

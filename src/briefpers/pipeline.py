@@ -8,6 +8,7 @@ from pathlib import Path
 from briefpers.archive.finish import finish
 from briefpers.limits import deadline
 from briefpers.profiles import resolve_profile
+from briefpers.render import glyphs
 from briefpers.render.html import render_html
 from briefpers.settings import Settings
 from briefpers.source.load import load
@@ -65,15 +66,17 @@ def _build(
     letter = load(source, data, settings.limits)
     the_theme = letter_theme(letter, settings, theme)
     prof = resolve_profile(profile)
+    glyphs.check(letter, the_theme)
     html = render_html(letter, the_theme)
-    raw, pages = typeset(
+    raw, pages, files = typeset(
         html,
         stylesheet_path=the_theme.stylesheet,
         asset_roots=the_theme.asset_roots,
         base_dir=letter.path.parent,
+        fonts=[face.path for face in the_theme.fonts],
         variant=prof.weasyprint_variant,
     )
-    pdf = finish(raw, letter, prof, the_theme.name, moment=settings.build_moment())
+    pdf = finish(raw, letter, prof, the_theme.name, moment=settings.build_moment(), files=files)
     return Built(letter, the_theme, pdf, pages)
 
 

@@ -2,33 +2,54 @@
 
 The URL fetcher serves `file:` URLs inside the allowed folders (the theme,
 the shared fonts, the letter's own folder) and small `data:` URIs; anything
-else (network, other local files, files or images over the size limits)
-stops the render with an AssetError. So does a resource that WeasyPrint
-could not use (an unreadable image, an SVG referring elsewhere): WeasyPrint
-only logs those and leaves the image out, and a letter must not lose a
-figure silently.
+else (network, other local files, files over the size limit, FIFOs and
+devices) stops the render with an AssetError. Every resource passes
+`briefpers.images.prepare`: images are judged by their content (format,
+pixels, damage, colour mode, SVG numbers), not by their names. A resource
+that WeasyPrint could not use (an unreadable image, an SVG referring
+elsewhere) is an error too: WeasyPrint only logs those and leaves the image
+out, and a letter must not lose a figure silently. So is a character that
+none of the theme's fonts has: WeasyPrint sees only those fonts
+(`briefpers.closed_fonts`) and would print an empty box.
+
+The letter's own files are served under a base URL that names no folder
+(`LETTER_URL`): WeasyPrint names an image's PDF object after its URL, and
+the same letter must give the same bytes in any folder. The bytes served
+from the letter's folder come back with the PDF, for the archive to embed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import stat
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from briefpers import tagging
+from briefpers import closed_fonts, tagging
 from briefpers.errors import AssetError, DependencyError, RenderError
+from briefpers.images import ImageRefusedError, prepare
 
 MAX_DATA_URI = 256 * 1024  # bytes: inline images larger than this are refused
 MAX_ASSET_BYTES = 32 * 1024 * 1024  # bytes of one file (fonts are < 1 MB, scans a few)
-# Pixels of one raster image: an A4 page scanned at 600 dpi has 35 million;
-# a small file can declare far more (a decompression bomb).
-MAX_IMAGE_PIXELS = 50_000_000
+# The base URL of the letter's folder: a path no machine has, mapped by the fetcher.
+LETTER_URL = "file:///briefpers-letter/"
+LETTER_PATH = urlsplit(LETTER_URL).path
 OBJECT_REPR = re.compile(r" ?<[^<>]* at 0x[0-9a-fA-F]+>")
-NOT_IMAGES = frozenset({".css", ".ttf", ".otf", ".woff", ".woff2", ".svg"})
+
+
+class Typeset(NamedTuple):
+    pdf: bytes
+    pages: int
+    # The letter's own files that the PDF shows (figures, signatures, files an
+    # SVG of the letter refers to): key (`source.files.key`) → bytes as read.
+    files: dict[str, bytes]
+
 
 # WeasyPrint's font configuration and caches are per process and not made
 # for concurrent use: a worker with several threads lays out one letter at a
@@ -51,22 +72,29 @@ def forget() -> None:
         font_config.cache_clear()
 
 
-@lru_cache(maxsize=1)
-def font_config():
-    """One font configuration per process, shared by all documents."""
-    from weasyprint.text.fonts import FontConfiguration
+@lru_cache(maxsize=8)
+def font_config(fonts: tuple[Path, ...]):
+    """One closed font configuration per theme (named by its font files) and
+    process, shared by its documents.
 
-    return FontConfiguration()
+    Per theme, because each holds the fonts its documents' @font-face rules
+    added, and the typesetter falls back to any of them: one theme's
+    fallback font must not print another theme's letters.
+    """
+    if not fonts:  # Pango crashes without any font
+        raise AssetError("the theme names no fonts: nothing could be printed")
+    _weasyprint()
+    return closed_fonts.closed_configuration()
 
 
 @lru_cache(maxsize=16)
-def stylesheet(path: Path, allowed: tuple[Path, ...]):
+def stylesheet(path: Path, allowed: tuple[Path, ...], fonts: tuple[Path, ...]):
     """A parsed theme stylesheet, reused across documents."""
     wp = _weasyprint()
     return wp.CSS(
         filename=str(path),
         url_fetcher=SandboxFetcher(allowed),
-        font_config=font_config(),
+        font_config=font_config(fonts),
     )
 
 
@@ -74,85 +102,105 @@ def _make_fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class _Fetcher(URLFetcher):
-        def __init__(self, roots: Iterable[Path]) -> None:
+        def __init__(self, roots: Iterable[Path], letter_dir: Path | None = None) -> None:
             super().__init__(fail_on_errors=True, allowed_protocols=("file", "data"))
             self.roots = tuple(Path(r).resolve() for r in roots)
+            self.letter_dir = letter_dir.resolve() if letter_dir is not None else None
             self.refused: list[str] = []
+            self.served: dict[str, bytes] = {}
 
         def fetch(self, url: str, headers=None):
-            reason = self.why_refused(url)
-            if reason:
-                self.refused.append(reason)
-                raise PermissionError(reason)
-            if url.startswith("data:"):
-                response = super().fetch(url, headers)
-                body, name = response.read(), "data: URI"
-            else:
-                path = Path(unquote(urlsplit(url).path))
-                body, name = path.read_bytes(), str(path)
-                response = URLFetcherResponse(url, body=body)
-            reason = _too_many_pixels(name, body)
-            if reason:
-                self.refused.append(reason)
-                raise PermissionError(reason)
-            if url.startswith("data:"):
-                response = URLFetcherResponse(url, body, response.headers, response.status)
-            return response
+            try:
+                if url.startswith("data:"):
+                    self._check(url)
+                    response = super().fetch(url, headers)
+                    name, data, key = "data: URI", response.read(), None
+                else:
+                    name, data, key = self._read(url)
+                body, mime = prepare(name, data)
+            except (_RefusedError, ImageRefusedError) as exc:
+                self.refused.append(str(exc))
+                raise PermissionError(str(exc)) from None
+            if key is not None:
+                self.served.setdefault(key, data)
+            if mime is None:
+                return URLFetcherResponse(url, body)
+            # An image's response names no file: WeasyPrint would read a
+            # `file:` response's path again when it writes the PDF, after
+            # these checks (and maybe other bytes).
+            shown = url if url.startswith("data:") else "checked:" + url
+            return URLFetcherResponse(shown, body, {"Content-Type": mime})
 
         def why_refused(self, url: str) -> str | None:
+            """Why `url` would be refused before reading it, or None."""
+            try:
+                if url.startswith("data:"):
+                    self._check(url)
+                else:
+                    self._locate(url)
+            except _RefusedError as exc:
+                return str(exc)
+            return None
+
+        def _check(self, url: str) -> None:
+            if len(url) > MAX_DATA_URI:
+                raise _RefusedError(f"data: URI of {len(url)} bytes exceeds {MAX_DATA_URI}")
+
+        def _locate(self, url: str) -> tuple[Path, Path, str | None]:
+            """(path as named, resolved path, key if in the letter's folder) or _RefusedError."""
             scheme = url.split(":", 1)[0].lower()
-            if scheme == "data":
-                if len(url) > MAX_DATA_URI:
-                    return f"data: URI of {len(url)} bytes exceeds {MAX_DATA_URI}"
-                return None
             if scheme != "file":
-                return f"{url[:80]!r}: only local files are allowed, no network"
+                raise _RefusedError(f"{url[:80]!r}: only local files are allowed, no network")
             parts = urlsplit(url)
             if parts.netloc not in ("", "localhost"):
-                return f"{url[:80]!r}: only local files are allowed"
-            path = Path(unquote(parts.path)).resolve()
+                raise _RefusedError(f"{url[:80]!r}: only local files are allowed")
+            named, key = Path(unquote(parts.path)), None
+            if self.letter_dir is not None and parts.path.startswith(LETTER_PATH):
+                key = unquote(parts.path[len(LETTER_PATH) :])
+                named = self.letter_dir / key
+            path = named.resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
-                return f"{path}: outside the theme and the letter's folder"
+                raise _RefusedError(f"{path}: outside the theme and the letter's folder")
             if not path.is_file():
-                return f"{path}: no such file"
+                raise _RefusedError(f"{path}: no such file")
             size = path.stat().st_size
             if size > MAX_ASSET_BYTES:
-                return f"{path}: {size:,} bytes, more than the limit of {MAX_ASSET_BYTES:,}"
-            return None
+                raise _RefusedError(
+                    f"{path}: {size:,} bytes, more than the limit of {MAX_ASSET_BYTES:,}"
+                )
+            return named, path, key
+
+        def _read(self, url: str) -> tuple[str, bytes, str | None]:
+            named, path, key = self._locate(url)
+            try:  # non-blocking: a file swapped for a FIFO since must not hang us
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                raise _RefusedError(f"{path}: cannot read: {exc.strerror}") from None
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise _RefusedError(f"{path}: not a regular file")
+                data = fh.read(MAX_ASSET_BYTES + 1)
+            if len(data) > MAX_ASSET_BYTES:
+                raise _RefusedError(f"{path}: more than the limit of {MAX_ASSET_BYTES:,} bytes")
+            return str(named), data, key
 
     return _Fetcher
 
 
-def _too_many_pixels(name: str, body: bytes) -> str | None:
-    """Refuse a raster image too large to decode (Pillow reads only the header)."""
-    if Path(name).suffix.lower() in NOT_IMAGES:
-        return None
-    from io import BytesIO
-
-    from PIL import Image
-
-    try:
-        with Image.open(BytesIO(body)) as image:
-            width, height = image.size
-    except Exception:  # not a raster image Pillow knows: WeasyPrint decides
-        return None
-    if width * height > MAX_IMAGE_PIXELS:
-        return (
-            f"{name}: an image of {width} × {height} pixels, more than the limit "
-            f"of {MAX_IMAGE_PIXELS:,}"
-        )
-    return None
+class _RefusedError(Exception):
+    """A URL the sandbox does not serve; the message says why."""
 
 
 _fetcher_class = None
 
 
-def SandboxFetcher(roots: Iterable[Path]):  # noqa: N802 - a class factory
-    """A WeasyPrint URL fetcher restricted to files under `roots`."""
+def SandboxFetcher(roots: Iterable[Path], letter_dir: Path | None = None):  # noqa: N802
+    """A WeasyPrint URL fetcher restricted to files under `roots` (a class
+    factory); with `letter_dir`, LETTER_URL serves that folder's files."""
     global _fetcher_class
     if _fetcher_class is None:
         _fetcher_class = _make_fetcher_class()
-    return _fetcher_class(roots)
+    return _fetcher_class(roots, letter_dir)
 
 
 def typeset(
@@ -161,32 +209,41 @@ def typeset(
     stylesheet_path: Path,
     asset_roots: Iterable[Path],
     base_dir: Path,
+    fonts: Iterable[Path],
     variant: str = "pdf/a-3a",
-) -> tuple[bytes, int]:
-    """Lay out the HTML; return tagged PDF bytes and the page count."""
+) -> Typeset:
+    """Lay out the HTML; return tagged PDF bytes, the page count and the
+    letter's files it shows. Relative URLs in the HTML name files in
+    `base_dir`. `fonts`: the theme's font files; the HTML's @font-face rules
+    name them, and the typesetter uses no others."""
     with _engine:
-        return _typeset(html, stylesheet_path, tuple(asset_roots), base_dir, variant)
+        font_files = tuple(Path(f).resolve() for f in fonts)
+        return _typeset(html, stylesheet_path, tuple(asset_roots), base_dir, font_files, variant)
 
 
 def _typeset(
-    html: str, stylesheet_path: Path, asset_roots: tuple[Path, ...], base_dir: Path, variant: str
-) -> tuple[bytes, int]:
+    html: str,
+    stylesheet_path: Path,
+    asset_roots: tuple[Path, ...],
+    base_dir: Path,
+    font_files: tuple[Path, ...],
+    variant: str,
+) -> Typeset:
     wp = _weasyprint()
     from weasyprint.urls import FatalURLFetchingError
 
     theme_roots = tuple(Path(r).resolve() for r in asset_roots)
-    roots = (*theme_roots, base_dir.resolve())
-    fetcher = SandboxFetcher(roots)
-    quiet = _Quiet()
+    fetcher = SandboxFetcher((*theme_roots, base_dir.resolve()), letter_dir=base_dir)
+    quiet = _Quiet(base_dir)
     try:
-        css = stylesheet(stylesheet_path.resolve(), theme_roots)
-        document = wp.HTML(
-            string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
-        )
+        css = stylesheet(stylesheet_path.resolve(), theme_roots, font_files)
+        fonts = font_config(font_files)
+        closed_fonts.verify(fonts)
+        document = wp.HTML(string=html, base_url=LETTER_URL, url_fetcher=fetcher)
         # The tag-tree hints are in place for this render only (and checked after it).
         with quiet, tagging.hints():
             rendered = document.render(
-                font_config=font_config(),
+                font_config=fonts,
                 stylesheets=[css],
                 pdf_variant=variant,
                 pdf_tags=True,
@@ -215,36 +272,56 @@ def _typeset(
         raise AssetError(fetcher.refused[0])
     if quiet.errors:
         raise AssetError(quiet.errors[0])
-    return pdf, len(rendered.pages)
+    return Typeset(pdf, len(rendered.pages), fetcher.served)
 
 
-def _shown(url: str) -> str:
+def _shown(url: str, letter_dir: Path | None = None) -> str:
     """A file URL as its path (what the user wrote), anything else as it is."""
+    url = url.removeprefix("checked:")
     if url.startswith("file:"):
-        return unquote(urlsplit(url).path)
+        path = urlsplit(url).path
+        if letter_dir is not None and path.startswith(LETTER_PATH):
+            return str(letter_dir / unquote(path[len(LETTER_PATH) :]))
+        return unquote(path)
     return url[:80]
 
 
-class _Quiet(logging.Handler):
+class _Quiet(logging.Filter):
     """Keep WeasyPrint's warnings off the terminal (the CLI reports errors) and
-    collect the resources it could not use (logged at ERROR level, `Failed to …`)."""
+    collect the resources it could not use (logged at ERROR level, `Failed to …`)
+    and the characters it printed as `.notdef` (a warning)."""
 
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
+    def __init__(self, letter_dir: Path | None = None) -> None:
+        super().__init__()
+        self.letter_dir = letter_dir
         self.errors: list[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.collect(record)
+        return record.levelno >= logging.ERROR  # warnings stop here, errors go on
+
+    def collect(self, record: logging.LogRecord) -> None:
         args = record.args if isinstance(record.args, tuple) else ()
         url = next((a for a in args if isinstance(a, str)), None)
         template = str(record.msg)
+        if template.startswith(".notdef glyph rendered") and len(args) == 2:
+            char, code = args
+            # The source's own text was checked before layout (render.glyphs).
+            self.errors.append(
+                f"U+{code:04X} '{char}' is in none of the theme's fonts (in text the "
+                "theme adds: a label, the date or the stylesheet)"
+            )
+            return
+        if record.levelno < logging.ERROR:
+            return
         if template.startswith("Failed to load image") and url:
             error = next((a for a in args if isinstance(a, BaseException)), None)
             cause = error.__cause__ if error is not None else None
             detail = str(error or "") or str(cause or "") or type(cause).__name__
             detail = OBJECT_REPR.sub("", detail)  # Pillow names a BytesIO at an address
-            message = f"{_shown(url)}: cannot be used as an image ({detail})"
+            message = f"{_shown(url, self.letter_dir)}: cannot be used as an image ({detail})"
         elif template.startswith("Failed to render SVG") and url:
-            message = f"{_shown(url)}: the SVG image cannot be drawn"
+            message = f"{_shown(url, self.letter_dir)}: the SVG image cannot be drawn"
         elif template.startswith("Failed to load"):  # stylesheets
             message = record.getMessage()
         else:  # e.g. a missing alt on a repeated running image: not a lost resource
@@ -254,10 +331,10 @@ class _Quiet(logging.Handler):
     def __enter__(self) -> _Quiet:
         self.logger = logging.getLogger("weasyprint")
         self.level = self.logger.level
-        self.logger.setLevel(logging.ERROR)
-        self.logger.addHandler(self)
+        self.logger.setLevel(logging.WARNING)
+        self.logger.addFilter(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.logger.removeHandler(self)
+        self.logger.removeFilter(self)
         self.logger.setLevel(self.level)

@@ -3,8 +3,9 @@
 Declares PDF/A and PDF/UA (parts, conformance and, for PDF 2.0, revisions and
 the WTPDF declarations, all from the profile) together, writes XMP (and, for
 PDF 1.7 profiles, the Info dictionary) from the letter, embeds the XML source
-as an associated file (PDF/A-3 and PDF/A-4f profiles), repairs the tag tree
-(`briefpers.tagging`), and saves with a content-derived /ID. Nothing here
+and the files it references as associated files (PDF/A-3 and PDF/A-4f
+profiles), repairs the tag tree (`briefpers.tagging`), and saves with a
+content-derived /ID. Nothing here
 reads the clock.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Mapping
 
 import pikepdf
 from pikepdf import Dictionary, Name, String
@@ -20,7 +22,9 @@ from pikepdf import Dictionary, Name, String
 from briefpers import __version__, tagging
 from briefpers.archive.xmp import XmpData, build_xmp
 from briefpers.errors import RenderError
+from briefpers.images import mime_type
 from briefpers.profiles import Profile
+from briefpers.source import files as source_files
 from briefpers.source.model import Letter
 
 
@@ -133,6 +137,60 @@ def _embed_source(pdf: pikepdf.Pdf, letter: Letter, moment: dt.datetime) -> None
     pdf.Root.AF = pikepdf.Array([spec.obj])
 
 
+ASSET_DESCRIPTIONS = {
+    "figure": "Figure image referenced by the letter source",
+    "signature": "Signature image referenced by the letter source",
+}
+
+
+def _embed_files(
+    pdf: pikepdf.Pdf, letter: Letter, files: Mapping[str, bytes], moment: dt.datetime
+) -> None:
+    """The files the letter shows, as associated files (/AFRelationship /Supplement)
+    after whatever the catalog's /AF already lists, so the archive copy can
+    rebuild itself.
+
+    Each is named by its `src` exactly as written (`img/signature.png`), in
+    the order the source names them, with the bytes the typesetter used;
+    files the letter's SVG images refer to follow, named by their path in
+    the letter's folder. A file the theme does not print is not in `files`
+    and not embedded. Dates are the source's; the MIME type comes from the
+    content. Profile-neutral: the caller decides whether a profile embeds.
+    """
+    stamp = _pdf_date(moment)
+    entries: list[tuple[str, bytes, str]] = []  # (file name, bytes, description)
+    done: set[str] = set()
+    for src, element in source_files.referenced(letter.body.getroottree().getroot()).items():
+        key = source_files.key(src)
+        if key in files:
+            entries.append((src, files[key], ASSET_DESCRIPTIONS.get(element, "")))
+            done.add(key)
+    for key, data in files.items():
+        if key not in done:
+            entries.append((key, data, "File an image of the letter refers to"))
+    for name, data, description in entries:
+        spec = pikepdf.AttachedFileSpec(
+            pdf,
+            data,
+            description=description or "File referenced by the letter source",
+            filename=name,
+            mime_type=mime_type(data),
+            creation_date=stamp,
+            mod_date=stamp,
+            relationship=Name.Supplement,
+        )
+        tree_key = name
+        while tree_key in pdf.attachments:  # the name tree needs unique keys
+            tree_key = f"{tree_key} (2)"
+        pdf.attachments[tree_key] = spec
+        # pikepdf lists a file with a relationship in /AF itself (10.x); make
+        # sure it is there once, after the source.
+        if "/AF" not in pdf.Root:
+            pdf.Root.AF = pikepdf.Array()
+        if not any(entry.objgen == spec.obj.objgen for entry in pdf.Root.AF):
+            pdf.Root.AF.append(spec.obj)
+
+
 def finish(
     pdf_bytes: bytes,
     letter: Letter,
@@ -140,10 +198,12 @@ def finish(
     theme_name: str,
     *,
     moment: dt.datetime | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """Turn WeasyPrint's tagged PDF into the archival PDF for `profile`.
 
     `moment`: SOURCE_DATE_EPOCH as a date-time, or None (the letter's date).
+    `files`: the letter's own files the typesetter used (`typeset.Typeset.files`).
     """
     try:
         with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
@@ -174,6 +234,7 @@ def finish(
             pdf.Root.MarkInfo = Dictionary(Marked=True)
             if profile.embed_source:
                 _embed_source(pdf, letter, build_date(letter, moment))
+                _embed_files(pdf, letter, files or {}, build_date(letter, moment))
             tagging.repair(pdf, pdf2=profile.pdf2)
             # qpdf keeps an existing first /ID element; WeasyPrint's depends
             # on the run, so drop it and let both elements derive from content.

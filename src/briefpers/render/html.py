@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 import jinja2.sandbox
@@ -20,11 +21,18 @@ from markupsafe import Markup
 
 from briefpers import language, parliament
 from briefpers.errors import AssetError, ThemeError
+from briefpers.source import files
+from briefpers.source.chars import SEPARATORS
 from briefpers.source.model import XML_LANG, Letter, Sender, append_text
 from briefpers.themes import Theme, Wording
 
+# Source white space, and NEL (U+0085), which XML 1.1 counts as a line end.
+WHITESPACE = re.compile(r"[ \t\r\n\x85]+")
+# LINE and PARAGRAPH SEPARATOR: a line break (`br`), never a character to print.
+SEPARATOR = re.compile(f"[{SEPARATORS}]")
+NBSP = "\u00a0"
+ANY_SPACE = re.compile(f"[ \t\r\n\x85{SEPARATORS}]+")
 # Source element → HTML element, for elements that map one to one.
-WHITESPACE = re.compile(r"[ \t\r\n]+")
 LONG_TOKEN = re.compile(r"(\S{30,})")  # longer than any sensible table column
 SAME = {"p", "ul", "ol", "li", "em", "strong", "sup", "sub", "span", "br", "caption"}
 
@@ -46,6 +54,14 @@ def local_file(letter: Letter, src: str) -> Path:
     return target
 
 
+def file_url(letter: Letter, src: str) -> str:
+    """The URL of a file the letter references, relative to the letter's folder
+    (checked there first). The typesetter serves it from a base URL that names
+    no folder, so no path of this machine reaches the PDF."""
+    local_file(letter, src)
+    return quote(files.key(src))
+
+
 class ContentRenderer:
     """Maps source content to HTML elements, numbering headings by depth."""
 
@@ -61,26 +77,20 @@ class ContentRenderer:
         self.repeats: dict[int, int] = {}  # note number → further calls so far
 
     def children(self, src: etree._Element, dst: etree._Element, level: int = 2) -> None:
-        """Copy src's mixed content (text, children, tails) into dst."""
-        dst.text = _collapse(src.text)
+        """Copy src's mixed content (text, children, tails) into dst (empty)."""
+        _append_text(dst, src.text)
         for child in src:
             if not isinstance(child.tag, str):  # comments and PIs carry no content
-                append_text(dst, _collapse(child.tail))
+                _append_text(dst, child.tail)
                 continue
             if child.tag == "note":
                 # The call is a link to the note; the note floats to the page foot.
-                call, note = self.note(child)
-                dst.extend((call, note))
-                note.tail = _collapse(child.tail)
-                continue
-            if child.tag == "noteref":
-                call = self.repeat_call(self.numbers_by_id[child.get("ref")])
-                dst.append(call)
-                call.tail = _collapse(child.tail)
-                continue
-            out = self.element(child, level)
-            dst.append(out)
-            out.tail = _collapse(child.tail)
+                dst.extend(self.note(child))
+            elif child.tag == "noteref":
+                dst.append(self.repeat_call(self.numbers_by_id[child.get("ref")]))
+            else:
+                dst.append(self.element(child, level))
+            _append_text(dst, child.tail)
 
     def element(self, src: etree._Element, level: int) -> etree._Element:
         tag = src.tag
@@ -185,17 +195,18 @@ class ContentRenderer:
                 if cell.tag == "th":
                     td.set("scope", "col" if i < head_rows else "row")
                 for attr in ("colspan", "rowspan"):
-                    if cell.get(attr):
-                        td.set(attr, cell.get(attr))
+                    if cell.get(attr):  # bounded at load; "+007" becomes "7"
+                        td.set(attr, str(int(cell.get(attr))))
                 self.children(cell, td)
                 mark_long_tokens(td)
                 _copy_lang(cell, td)
+        regularise([group for group in (thead, tbody) if group is not None])
         return out
 
     def figure(self, src: etree._Element) -> etree._Element:
         out = etree.Element("figure")
-        path = local_file(self.letter, src.get("src"))
-        etree.SubElement(out, "img", src=path.as_uri(), alt=src.get("alt"))
+        url = file_url(self.letter, src.get("src"))
+        etree.SubElement(out, "img", src=url, alt=ANY_SPACE.sub(" ", src.get("alt")).strip())
         caption = src.find("caption")
         if caption is not None:
             figcaption = etree.SubElement(out, "figcaption")
@@ -227,6 +238,49 @@ class ContentRenderer:
         self.children(src, wrapper)
         inner = etree.tostring(wrapper, method="html", encoding="unicode")
         return Markup(inner[len("<span>") : -len("</span>")])
+
+
+def regularise(groups: list[etree._Element]) -> None:
+    """Give every row of a table the same number of columns (PDF/UA 7.2: "table
+    rows shall have the same number of columns, taking spans into account").
+
+    HTML allows short rows and a rowspan past the end of its row group; the
+    typesetter would tag them as they are. So a rowspan is cut at the end of
+    its group (`thead`, `tbody`), as HTML lays it out, and a short row gets
+    empty cells at its end. An empty cell gets a no-break space: the
+    typesetter leaves a cell without text out of the structure tree, which
+    makes its row short again. Exact HTML grid placement; the load limits
+    keep the grid small.
+    """
+    rows, taken = [], []
+    for group in groups:
+        group_rows = list(group.iterchildren("tr"))
+        above: dict[int, int] = {}  # column → further rows that a span from above covers
+        for r, row in enumerate(group_rows):
+            slots, new = set(above), {}
+            x = 0
+            for cell in row.iterchildren("td", "th"):
+                while x in slots:
+                    x += 1
+                colspan = int(cell.get("colspan", "1"))
+                rowspan = min(int(cell.get("rowspan", "1")), len(group_rows) - r)
+                if cell.get("rowspan") is not None:
+                    cell.set("rowspan", str(rowspan))
+                for column in range(x, x + colspan):
+                    slots.add(column)
+                    if rowspan > 1:
+                        new[column] = rowspan - 1
+                x += colspan
+            above = {c: n - 1 for c, n in above.items() if n > 1} | new
+            rows.append(row)
+            taken.append(slots)
+    width = max((max(slots) + 1 for slots in taken if slots), default=0)
+    for row, slots in zip(rows, taken, strict=True):
+        for _ in range(width - len(slots)):
+            etree.SubElement(row, "td")
+        for cell in row.iterchildren("td", "th"):
+            if not "".join(cell.itertext()).strip():
+                cell.text = NBSP + (cell.text or "")
 
 
 def mark_long_tokens(root: etree._Element) -> None:
@@ -272,6 +326,17 @@ def _collapse(text: str | None) -> str | None:
     if text is None:
         return None
     return WHITESPACE.sub(" ", text)
+
+
+def _append_text(dst: etree._Element, text: str | None) -> None:
+    """Append source text at the end of dst's mixed content: white space
+    collapsed, each line or paragraph separator a `br`."""
+    if not text:
+        return
+    first, *rest = SEPARATOR.split(_collapse(text))
+    append_text(dst, first)
+    for part in rest:
+        etree.SubElement(dst, "br").tail = part or None
 
 
 def css_string(value: str) -> Markup:
@@ -470,9 +535,7 @@ def render_html(letter: Letter, theme: Theme) -> str:
         {
             "function": s.function,
             "name": s.name,
-            "signature_url": local_file(letter, s.signature_src).as_uri()
-            if s.signature_src
-            else None,
+            "signature_url": file_url(letter, s.signature_src) if s.signature_src else None,
             "signature_alt": s.signature_alt,
         }
         for s in letter.signatories

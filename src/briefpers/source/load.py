@@ -24,6 +24,7 @@ from lxml import etree
 
 from briefpers.errors import SourceError
 from briefpers.limits import Limits, env_name
+from briefpers.source import chars
 from briefpers.source.model import (
     XML_LANG,
     Letter,
@@ -52,6 +53,15 @@ DECLARED = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']
 # character per repetition, so a failing match cannot backtrack exponentially.
 PROLOG_DOCTYPE = re.compile(r"(?:\s|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE", re.DOTALL)
 LIBXML_POSITION = re.compile(r",? line \d+, column \d+$")
+# Table spans: HTML's own caps (a browser clamps larger values; we refuse them).
+MAX_COLSPAN = 1000
+MAX_ROWSPAN = 65534
+# Grid cells (columns × rows, summed over a letter's tables): layout and
+# borders cost per cell, and spans multiply cells without adding elements
+# (1,000 rows each spanning the rest take 15 s and grow the grid to a million).
+MAX_TABLE_CELLS = 100_000
+# Characters of a link target; PDF/A allows at most 32,767 bytes in a string.
+MAX_HREF = 2000
 
 
 def _parser() -> etree.XMLParser:
@@ -257,7 +267,11 @@ def validate(
     check_limits(tree.getroot(), path, limits or Limits())
     xsd = schema()
     if xsd.validate(tree):
-        _check_note_references(tree.getroot(), path)
+        root = tree.getroot()
+        _check_note_references(root, path)
+        _check_tables(root, path)
+        _check_links(root, path)
+        chars.check(root, path)
         return
     err = xsd.error_log.filter_from_errors()[0]
     message = _clean(_one_line(err.message))
@@ -329,6 +343,68 @@ def _check_note_references(root: etree._Element, path: Path | str) -> None:
             )
 
 
+def _check_tables(root: etree._Element, path: Path | str) -> None:
+    """Spans within HTML's caps, and at most MAX_TABLE_CELLS grid cells in all.
+
+    A table's width is bounded by its widest row counted with the cells that
+    reach into it from rows above (exact for tables without holes).
+    """
+    total = 0
+    for table in root.iter("table"):
+        rows = [row for row in table if row.tag == "tr"]
+        ending: dict[int, int] = {}  # row index → colspan of the spans that end before it
+        spanning = width = 0  # colspan of the cells that reach into the current row
+        for r, row in enumerate(rows):
+            spanning -= ending.pop(r, 0)
+            from_above, own = spanning, 0
+            for cell in row:
+                if not isinstance(cell.tag, str):
+                    continue
+                colspan = _span(cell, "colspan", MAX_COLSPAN, path)
+                rowspan = min(_span(cell, "rowspan", MAX_ROWSPAN, path), len(rows) - r)
+                own += colspan
+                if rowspan > 1:  # a span ends with the table at the latest
+                    ending[r + rowspan] = ending.get(r + rowspan, 0) + colspan
+                    spanning += colspan
+            width = max(width, from_above + own)
+        total += width * len(rows)
+        if total > MAX_TABLE_CELLS:
+            raise SourceError(
+                f"a table of {width:,} columns × {len(rows):,} rows is too large: the "
+                f"tables of a letter may have at most {MAX_TABLE_CELLS:,} cells in all "
+                "(colspan and rowspan count)",
+                path=path,
+                line=table.sourceline,
+            )
+
+
+def _span(cell: etree._Element, attr: str, cap: int, path: Path | str) -> int:
+    """A schema-valid colspan/rowspan (`+007` is 7) as a number, at most `cap`."""
+    value = cell.get(attr)
+    if value is None:
+        return 1
+    digits = value.strip().lstrip("+").lstrip("0") or "1"  # the schema excludes 0
+    if len(digits) > len(str(cap)) or int(digits) > cap:  # never int() a huge string
+        raise SourceError(
+            f"{attr}={value.strip()[:20]!r} is more than the limit of {cap:,}",
+            path=path,
+            line=cell.sourceline,
+        )
+    return int(digits)
+
+
+def _check_links(root: etree._Element, path: Path | str) -> None:
+    for link in root.iter("a"):
+        href = link.get("href") or ""
+        if len(href) > MAX_HREF:
+            raise SourceError(
+                f"a link target of {len(href):,} characters is longer than the limit "
+                f"of {MAX_HREF:,}",
+                path=path,
+                line=link.sourceline,
+            )
+
+
 def _clean(message: str) -> str:
     """libxml2 messages name elements with `{}` prefixes and end oddly."""
     return message.replace("{http://www.w3.org/XML/1998/namespace}", "xml:").strip().rstrip(".")
@@ -394,7 +470,8 @@ def _line(el: etree._Element | None) -> str | None:
     between postcode and place, by Dutch convention); line breaks are not."""
     if el is None:
         return None
-    return re.sub(r"[\t\r\n]+", " ", "".join(el.itertext())).strip()
+    # NEL and the line and paragraph separators too (see `chars`).
+    return re.sub(r"[\t\r\n\x85\u2028\u2029]+", " ", "".join(el.itertext())).strip()
 
 
 def _lines(el: etree._Element | None) -> tuple[str, ...]:
