@@ -7,8 +7,20 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 
 from briefpers.pipeline import build_letter
+
+# A failing property test reports its first failing example at once: shrinking
+# it re-runs whole builds for many minutes, which CI cannot afford. Set
+# BRIEFPERS_HYPOTHESIS_SHRINK=1 to shrink when investigating locally.
+_PHASES = (
+    tuple(Phase)
+    if os.environ.get("BRIEFPERS_HYPOTHESIS_SHRINK")
+    else tuple(p for p in Phase if p is not Phase.shrink)
+)
+settings.register_profile("briefpers", phases=_PHASES, print_blob=True)
+settings.load_profile("briefpers")
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUT = ROOT / "input"

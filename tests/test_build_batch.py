@@ -294,11 +294,11 @@ def test_validate_records_verdicts(work, monkeypatch):
 
     calls = []
 
-    def fake_validate(paths):
+    def fake_validate(paths, jar=None):
         calls.append([Path(p).name for p in paths])
         return [FakeVerdict(Path(p)) for p in paths]
 
-    monkeypatch.setattr(verapdf, "find_verapdf", lambda: Path("verapdf.jar"))
+    monkeypatch.setattr(verapdf, "find_verapdf", lambda jar=None: Path("verapdf.jar"))
     monkeypatch.setattr(verapdf, "validate", fake_validate)
     code, out, _ = run("in", "-o", "out", "--validate")
     assert code == ExitCode.CHECK_FAILED

@@ -27,6 +27,7 @@ from briefpers.errors import SourceError
 from briefpers.importers import text as text_importer
 from briefpers.importers.opxml import import_opxml
 from briefpers.importers.text import import_text
+from briefpers.source.chars import REFUSED
 from briefpers.source.load import load
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
@@ -117,19 +118,27 @@ XML_CHAR = ANY_CHAR.filter(
 @settings(max_examples=150, deadline=None)
 @given(st.text(XML_CHAR, min_size=1, max_size=30).filter(lambda t: t.strip()))
 def test_no_code_point_crashes_the_official_xml_importer(tmp_path_factory, chars):
-    """Any text XML can hold, in a paragraph, a footnote, a title and a signature."""
+    """Any text XML can hold, in a paragraph, a footnote, a title and a signature;
+    what a letter source refuses (C1 controls, noncharacters, bidi overrides)
+    arrives as U+FFFD, said in a remark."""
     root = etree.fromstring(OPXML)
     for path in (".//al", ".//noot.al", ".//stuk/titel", ".//functie"):
         root.find(path).text = chars
     xml = _valid(import_opxml(etree.tostring(root), "fuzz.xml").xml, tmp_path_factory.mktemp("x"))
     texts = " ".join([" ".join(xml.itertext())] + [c.text for c in xml.iter(etree.Comment)])
-    assert " ".join(chars.split()) in " ".join(texts.split())
+    expected = REFUSED.sub("\ufffd", chars)
+    assert " ".join(expected.split()) in " ".join(texts.split())
+    if expected != chars:
+        assert "a letter source refuses were replaced by U+FFFD" in texts
 
 
 @pytest.mark.parametrize(
     ("char", "kept"),
     [
-        ("\U00100005", "\U00100005"),  # private use, plane 16: kept
+        ("\U00100005", "\U00100005"),  # private use, plane 16: kept (the build refuses it)
+        ("\u0090", "\ufffd"),  # a C1 control: the format refuses it
+        ("\U0010ffff", "\ufffd"),  # a noncharacter
+        ("\u202e", "\ufffd"),  # a bidi override
         ("\u2028", None),  # a line separator: a line break
         ("\u0085", None),  # NEL: a line break
         ("\u2029", None),  # a paragraph separator

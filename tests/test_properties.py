@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from briefpers.check.preflight import preflight
-from briefpers.errors import BriefpersError
+from briefpers.errors import BriefpersError, RenderError
 from briefpers.pipeline import build_letter
 from briefpers.render.glyphs import coverage
 from briefpers.themes import load_theme
@@ -195,11 +195,26 @@ def _folder(tmp_path_factory) -> Path:
     return folder
 
 
+def _has_marks(data: bytes) -> bool:
+    return any(unicodedata.category(c).startswith("M") for c in data.decode("utf-8"))
+
+
 def build_and_check(folder: Path, data: bytes) -> None:
-    """Build; a built letter must pass preflight."""
+    """Build; a built letter must pass preflight.
+
+    One known refusal: a combining mark that WeasyPrint draws as a glyph of its
+    own without a Unicode mapping (e.g. U+0618 after a letter in the bold
+    face). The conformance gate refuses that PDF (exit 5, saying why) rather
+    than let a non-conformant file through; any other refusal fails the test.
+    """
     source = folder / "letter.xml"
     source.write_bytes(data)
-    built = build_letter(source, data=data)
+    try:
+        built = build_letter(source, data=data)
+    except RenderError as exc:
+        if "without a Unicode mapping" in exc.message and _has_marks(data):
+            return
+        raise
     pdf = folder / "letter.pdf"
     pdf.write_bytes(built.pdf)
     report = preflight(pdf)

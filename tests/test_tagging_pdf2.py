@@ -9,11 +9,11 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from briefpers.archive.xmp import NS
 from briefpers.check.preflight import preflight
 from briefpers.pipeline import build_letter
 from briefpers.profiles import PROFILES, WTPDF_ACCESSIBILITY, WTPDF_REUSE
 from briefpers.tagging.namespaces import PDF2_NAMESPACE
+from briefpers.xmp_names import NS
 
 from .conftest import INPUT
 from .structure import elements, kids

@@ -69,3 +69,14 @@ def check_pattern(pattern: str) -> str | None:
     if "2023" not in sample and "23" not in sample:
         return "names no year (use y, as in 'd MMMM y')"
     return None
+
+
+@lru_cache(maxsize=16)
+def month_names(tag: str) -> tuple[str, ...]:
+    """The twelve month names in a language, lower case as CLDR writes them
+    ("januari" … "december"), for reading dates in old letters."""
+    locale = cldr_locale(tag)
+    if locale is None:
+        raise ValueError(f"CLDR knows no language {tag!r}")
+    names = locale.months["format"]["wide"]
+    return tuple(names[month] for month in range(1, 13))

@@ -5,7 +5,7 @@ Findings have a severity: an *error* must be fixed before publishing
 placeholder date, a note reference to no note, a Kamerstuk without its
 number); a *warning* deserves a look (a date in the future, a signatory
 without a name, empty blocks, an importer's remark still standing).
-`--strict` makes warnings errors. A Kamerstuk (`kind="kamerstuk"`) is not
+`--strict` makes warnings errors. A Kamerstuk (the kind `kamerstuk`) is not
 asked for what its printed shape has no place for: a placeholder in its
 sender (not printed; recorded in the PDF's metadata) is a warning.
 Lint reads the clock (for "in the future"); nothing it says ends up in a PDF.
@@ -23,6 +23,7 @@ from lxml import etree
 
 from briefpers.errors import ExitCode, LintError, SourceError
 from briefpers.source.load import parse, read_source, validate
+from briefpers.source.model import KAMERSTUK, PLACEHOLDER_DATE
 
 IMPORT_REMARK = "briefpers-import:"  # an importer's remark (importers.COMMENT_TAG)
 
@@ -33,7 +34,6 @@ ERROR, WARNING = "error", "warning"
 BRACKETED = re.compile(r"\[([^\[\]\n]{1,80})\]")
 NOT_PLACEHOLDERS = frozenset({"sic", "…", "...", "..", "sic!"})
 XXX = re.compile(r"(?<![A-Za-z])X{3,}(?![A-Za-z])|(?<![A-Za-z])x{3,}(?![A-Za-z])")
-PLACEHOLDER_DATE = dt.date(1900, 1, 1)  # what the importers write when they find no date
 # Elements whose emptiness is an error (schema-valid, but meaningless).
 MUST_HAVE_TEXT = {"subject": "the subject is empty", "note": "footnote call without text"}
 # Elements whose emptiness deserves a warning.
@@ -81,7 +81,7 @@ def lint_file(path: Path | str, *, today: dt.date | None = None) -> list[Finding
 
 def lint_tree(root: etree._Element, path: str, *, today: dt.date) -> Iterator[Finding]:
     """The checks on a parsed letter."""
-    kamerstuk = root.get("kind") == "kamerstuk"
+    kamerstuk = root.get("kind") == KAMERSTUK
     yield from _placeholders(root, path, kamerstuk)
     yield from _empty(root, path)
     yield from _dates(root, path, today)

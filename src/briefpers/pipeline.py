@@ -1,4 +1,4 @@
-"""One letter all the way: load → render → typeset → finish. No files written."""
+"""One letter all the way: load → render → typeset → finish → gate. No files written."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefpers.archive.finish import finish
+from briefpers.check.gate import require_conformance
 from briefpers.limits import deadline
 from briefpers.profiles import resolve_profile
 from briefpers.render import glyphs
@@ -77,6 +78,13 @@ def _build(
         variant=prof.weasyprint_variant,
     )
     pdf = finish(raw, letter, prof, the_theme.name, moment=settings.build_moment(), files=files)
+    # Never a PDF that breaks PDF/A or PDF/UA with exit 0: the cheap in-process
+    # gate catches the classes that got past the stages before (missing glyphs,
+    # separators, CMYK, implementation limits, foreign fonts); veraPDF stays the judge.
+    # Fonts by file (PostScript name) or by the theme's own family name: a font
+    # program may lack a PostScript name, and theme families are unique.
+    fonts = [*(face.path for face in the_theme.fonts), *(face.family for face in the_theme.fonts)]
+    require_conformance(pdf, allowed_fonts=fonts, path=source)
     return Built(letter, the_theme, pdf, pages)
 
 

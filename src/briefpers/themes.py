@@ -26,12 +26,12 @@ from typing import Any
 from briefpers import language
 from briefpers.errors import ConfigError, ThemeError
 from briefpers.settings import Settings
-from briefpers.source.model import Letter, Sender
+from briefpers.source.model import KAMERSTUK, LETTER, Letter, Sender
 from briefpers.userconfig import UserConfig
 
 DEFAULT_THEME = "rijk"
 # The layout a letter kind gets when neither the letter nor the operator names one.
-KIND_THEMES = {"letter": DEFAULT_THEME, "kamerstuk": "kamerstuk"}
+KIND_THEMES = {LETTER: DEFAULT_THEME, KAMERSTUK: "kamerstuk"}
 # What a letter may write in theme="…": a plain name (the schema says the same).
 THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 THEME_KEYS = frozenset(

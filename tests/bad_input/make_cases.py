@@ -75,6 +75,44 @@ LAUGHS = (
 )
 
 
+def jpeg_cmyk() -> bytes:
+    """A small CMYK JPEG (as scanners and print workflows write them)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("CMYK", (60, 30), (0, 160, 255, 20)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def gradient_png() -> bytes:
+    """A PNG whose pixels are not all alike, so that half of it is half an image."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.new("RGB", (200, 120))
+    image.putdata([(x % 256, (x * 7) % 256, (x * 13) % 256) for x in range(200 * 120)])
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def table(rows: int, cols: int, span: str = "") -> str:
+    row = "<tr>" + f"<td{span}>x</td>" + "<td>y</td>" * (cols - 1) + "</tr>"
+    return "    <table>" + row * rows + "</table>"
+
+
+def notes(count: int, words: int) -> str:
+    text = " ".join(["toelichting"] * words)
+    return "    <p>" + "".join(f"Zin {n}.<note>{text}</note> " for n in range(count)) + "</p>"
+
+
+def figure(src: str) -> str:
+    return f'    <figure src="assets/{src}" alt="Afbeelding"/>'
+
+
 def cases() -> list[dict]:
     """Each case: file, bytes, code, message fragment; optional env and why."""
     utf8 = letter(P).encode()
@@ -375,6 +413,77 @@ def cases() -> list[dict]:
         "no theme 'nosuchtheme'",
     )
 
+    # Bounds that hold: tables, notes, annexes (exit 3, at load, in milliseconds)
+    add("colspan-huge.xml", letter(table(1, 2, ' colspan="100000000"')), 3, "colspan")
+    add("rowspan-huge.xml", letter(table(2, 2, ' rowspan="100000000"')), 3, "rowspan")
+    add("colspan-over-html-cap.xml", letter(table(1, 2, ' colspan="1001"')), 3, "colspan")
+    add(
+        "table-grid-too-big.xml",
+        letter(table(200, 2, ' colspan="1000"')),
+        3,
+        "cells",
+        why="each span is allowed; their grid is not",
+    )
+    add(
+        "link-too-long.xml",
+        letter(f'    <p><a href="https://x.nl/{"a" * 3000}">x</a></p>'),
+        3,
+        "link",
+    )
+    add(
+        "noteref-missing.xml",
+        letter('    <p>Zie<noteref ref="n9"/>.</p>'),
+        3,
+        "no note has that id",
+    )
+    add(
+        "note-id-twice.xml",
+        letter('    <p>a<note id="n1">een</note> b<note id="n1">twee</note></p>'),
+        3,
+        "'n1'",
+    )
+    add(
+        "unknown-kind.xml",
+        letter(P).replace('xml:lang="nl"', 'xml:lang="nl" kind="memo"'),
+        3,
+        "kind",
+    )
+    add(
+        "empty-theme-name.xml",
+        letter(P).replace('xml:lang="nl"', 'xml:lang="nl" theme=""'),
+        3,
+        "theme",
+    )
+
+    # Characters that break text extraction or PDF/UA (exit 3), or that no theme font has (4)
+    add("c1-control.xml", letter("    <p>Tekst\u0090van.</p>"), 3, "U+0090")
+    add("noncharacter.xml", letter("    <p>Tekst\ufdd0van.</p>"), 3, "U+FDD0")
+    add("bidi-override.xml", letter("    <p>Prijs \u202e0001\u202c euro.</p>"), 3, "U+202E")
+    add("private-use.xml", letter("    <p>Logo \ue000 hier.</p>"), 4, "U+E000")
+    add("private-use-plane-16.xml", letter("    <p>Teken \U00100005 hier.</p>"), 4, "U+100005")
+    add("cjk.xml", letter("    <p>Het woord 中文 in een brief.</p>"), 4, "U+4E2D")
+    add("emoji.xml", letter("    <p>Op naar de maan 🚀.</p>"), 4, "U+1F680")
+    add("tibetan.xml", letter("    <p>Tibetaans ཀཁག.</p>"), 4, "U+0F40")
+    add(
+        "missing-glyph-in-subject.xml",
+        letter(P).replace("Een onderwerp", "Onderwerp 中"),
+        4,
+        "U+4E2D",
+    )
+
+    # Images judged by their content (exit 4)
+    add("png-named-svg.xml", letter(figure("pixel-bomb-named.svg")), 4, "pixels")
+    add("truncated-png.xml", letter(figure("truncated.png")), 4, "damaged")
+    add("xml-not-svg.xml", letter(figure("not-svg.svg")), 4, "SVG")
+    add("svg-huge-width.xml", letter(figure("huge.svg")), 4, "SVG")
+    add("svg-tiny-viewbox.xml", letter(figure("tiny-viewbox.svg")), 4, "viewBox")
+    add(
+        "signature-missing.xml",
+        letter(P, after_body=signatory("assets/absent.png")),
+        4,
+        "absent.png",
+    )
+
     # Dates: a day, not a moment; four-digit years (exit 3, in the format's words)
     for name, value in [
         ("date-with-zone.xml", "2023-05-19Z"),
@@ -394,6 +503,48 @@ def cases() -> list[dict]:
         )
 
     # Hostile but harmless: built (exit 0), and veraPDF must pass the PDF ---
+    add(
+        "line-separators.xml",
+        letter("    <p>Regel een\u2028regel twee\u2029regel drie\u0085regel vier.</p>"),
+        0,
+        "",
+        why="U+2028/U+2029 become line breaks, U+0085 a space (U+2029 crashed the typesetter)",
+    )
+    add(
+        "bidi-embedding.xml",
+        letter("    <p>Het citaat \u202bשלום\u202c en \u2067مرحبا\u2069 staat er.</p>"),
+        0,
+        "",
+        why="embeddings and isolates are kept: they do not reorder what is written",
+    )
+    add("cmyk-jpeg.xml", letter(figure("cmyk.jpg")), 0, "", why="converted to sRGB")
+    add(
+        "table-ragged.xml",
+        letter(
+            "    <table><tr><th>a</th><th>b</th><th>c</th></tr><tr><td>1</td></tr>"
+            "<tr><td></td><td>2</td><td/></tr></table>"
+        ),
+        0,
+        "",
+        why="short rows and empty cells (WeasyPrint leaves empty cells out of the tags)",
+    )
+    add(
+        "note-called-twice.xml",
+        letter(
+            '    <p>Een kopie<note id="k">De kopie ligt ter inzage.</note> treft u aan'
+            '<noteref ref="k"/>.</p>'
+        ),
+        0,
+        "",
+    )
+    add("many-notes.xml", letter(notes(150, 12)), 0, "", why="150 notes on a few pages")
+    add(
+        "table-wide-span.xml",
+        letter(table(3, 3, ' colspan="1000"')),
+        0,
+        "",
+        why="a span at HTML's cap",
+    )
     add(
         "escaped-markup.xml",
         letter(
@@ -437,6 +588,15 @@ ASSETS = {
         b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">'
         b'<image href="file:///etc/passwd" width="10" height="10"/></svg>\n'
     ),
+    "pixel-bomb-named.svg": png(10_000, 6_000),
+    "truncated.png": gradient_png()[: len(gradient_png()) // 2],
+    "not-svg.svg": b'<html xmlns="http://www.w3.org/1999/xhtml"><body>Geen SVG</body></html>\n',
+    "huge.svg": b'<svg xmlns="http://www.w3.org/2000/svg" width="1e30" height="50"/>\n',
+    "tiny-viewbox.svg": (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50" '
+        b'viewBox="0 0 1e-9 1e-9"><rect width="1" height="1"/></svg>\n'
+    ),
+    "cmyk.jpg": jpeg_cmyk(),
     "laughs.svg": (
         LAUGHS.replace("letter", "svg")
         + '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><text>&i;</text></svg>\n'

@@ -114,8 +114,8 @@ def conformance_problems(
 ) -> list[str]:
     """The non-conformances the gate finds in `pdf` (empty: none found).
 
-    `allowed_fonts`: font files (Path) and PostScript names (str) the PDF may
-    embed; None skips that check. Raises CheckError only if `pdf` is bytes
+    `allowed_fonts`: font files (Path), and PostScript or family names (str)
+    the PDF may embed; None skips that check. Raises CheckError only if `pdf` is bytes
     that are not a readable PDF.
     """
     return inspect(pdf, allowed_fonts=allowed_fonts).problems
@@ -504,7 +504,10 @@ class _Gate:
             tounicode=tounicode,
         )
         if self.allowed is not None and subtype != pikepdf.Name.Type3:
-            if (program or shown) not in self.allowed and shown not in self.allowed:
+            family = descriptor.get("/FontFamily") if descriptor is not None else None
+            family = str(family) if _type(family) == ObjectType.string else None
+            names = {program or shown, shown, family} - {None}
+            if not names & self.allowed:
                 self.found["font"].append(label)
         elif self.allowed is not None:
             self.found["font"].append(f"{label} (a Type 3 font)")

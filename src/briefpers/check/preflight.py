@@ -21,10 +21,10 @@ from pathlib import Path
 import pikepdf
 from lxml import etree
 
-from briefpers.archive.xmp import NS
 from briefpers.check.gate import inspect
 from briefpers.errors import CheckError
 from briefpers.pdfsafe import PDF_ERRORS, StreamTooLargeError, describe, open_pdf, read_stream
+from briefpers.xmp_names import NS
 
 RDF = NS["rdf"]
 MAX_XMP_BYTES = 4 * 1024 * 1024  # our packets are a few kilobytes

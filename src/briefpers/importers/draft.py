@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from briefpers import __version__
 from briefpers.errors import BriefpersError, ConfigError
+from briefpers.language import month_names
+from briefpers.source.chars import REFUSED
 from briefpers.source.load import schema
-from briefpers.source.model import XML_LANG
+from briefpers.source.model import PLACEHOLDER_DATE, XML_LANG
 
 COMMENT_TAG = "briefpers-import"  # something to check (lint warns while it stands)
 # A record of input text that was read into a field (the printed header, page
@@ -30,15 +33,10 @@ SUBJECT = "[Onderwerp]"
 FUNCTION = "[Functie]"
 ANNEX_TITLE = "[Titel bijlage]"
 DOSSIER = "[Dossiernummer]"
-# xs:date needs a value; this one is recognised by lint as "not filled in".
-PLACEHOLDER_DATE = dt.date(1900, 1, 1)
 # The years a letter date may have (the schema's letterDate).
 FIRST_YEAR, LAST_YEAR = 1000, 9999
 
-MONTHS_NL = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
+MONTHS_NL = month_names("nl")  # from CLDR, as the renderer prints them
 DUTCH_DATE = re.compile(
     r"\b([0-9]{1,2})\s+(" + "|".join(MONTHS_NL) + r")\s+([0-9]{4})\b", re.IGNORECASE
 )
@@ -296,6 +294,7 @@ class Draft:
                 annex.insert(0, title)
                 annex.insert(0, remark("this annex had no title: fill one in"))
             root.append(annex)
+        self._replace_refused(root)
         tree = etree.ElementTree(root)
         indent(root)
         xsd = schema()
@@ -309,6 +308,32 @@ class Draft:
             1 for c in root.iter(etree.Comment) if (c.text or "").strip().startswith(COMMENT_TAG)
         )
         return Imported(data, list(self.warnings), count)
+
+    def _replace_refused(self, root: etree._Element) -> None:
+        """Characters XML holds but a letter source refuses (C1 controls,
+        noncharacters, bidi overrides: `briefpers.source.chars`) become U+FFFD,
+        listed in a remark, so that the import always loads."""
+        found: Counter[str] = Counter()
+
+        def clean(text: str | None) -> str | None:
+            if not text or REFUSED.search(text) is None:
+                return text
+            for char in REFUSED.findall(text):
+                found[char] += 1
+            return REFUSED.sub(REPLACEMENT, text)
+
+        for el in root.iter():
+            if not isinstance(el.tag, str):  # comments: not text; only their tail
+                el.tail = clean(el.tail)
+                continue
+            el.text, el.tail = clean(el.text), clean(el.tail)
+            for key, value in el.attrib.items():
+                el.set(key, clean(value) or value)
+        if found:
+            codes = ", ".join(f"U+{ord(c):04X} ({n}×)" for c, n in sorted(found.items()))
+            message = f"characters a letter source refuses were replaced by U+FFFD: {codes}"
+            root.insert(1, remark(message))
+            self.warnings.append(message)
 
     def _missing(self, where: str, text: str) -> None:
         """Say a field is missing, before any other remark on it."""

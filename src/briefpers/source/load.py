@@ -26,6 +26,7 @@ from briefpers.errors import SourceError
 from briefpers.limits import Limits, env_name
 from briefpers.source import chars
 from briefpers.source.model import (
+    LETTER,
     XML_LANG,
     Letter,
     Parliamentary,
@@ -34,8 +35,6 @@ from briefpers.source.model import (
     Signatory,
 )
 
-# The default; the limit in force comes with the Settings.
-MAX_SOURCE_BYTES = Limits.max_source_bytes
 LIBXML_MAX_DEPTH = 256  # libxml2's own limit without huge_tree
 # Inline elements continue a word across their boundaries; every other
 # element (blocks, notes, line breaks) separates words.
@@ -542,7 +541,7 @@ def to_model(root: etree._Element, path: Path, data: bytes) -> Letter:
         closing=root.find("closing"),
         signatories=tuple(signatories),
         annexes=tuple(root.findall("annex")),
-        kind=root.get("kind", "letter"),
+        kind=root.get("kind", LETTER),
         place=_text(root.find("place")),
     )
 

@@ -13,6 +13,11 @@ from pathlib import Path
 from lxml import etree
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# The letter kinds (`<letter kind>`): an ordinary letter, or a parliamentary
+# paper as printed in the Kamerstukken.
+LETTER, KAMERSTUK = "letter", "kamerstuk"
+# What the importers write when an old letter names no date; lint reports it.
+PLACEHOLDER_DATE = dt.date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class Letter:
     closing: etree._Element | None
     signatories: tuple[Signatory, ...]
     annexes: tuple[etree._Element, ...] = field(default_factory=tuple)
-    kind: str = "letter"  # or "kamerstuk": the printed parliamentary paper
+    kind: str = LETTER  # or KAMERSTUK: the printed parliamentary paper
     place: str | None = None  # "Den Haag"
 
     @property
