@@ -19,6 +19,7 @@ from briefpers.settings import Settings
 from briefpers.source.load import load
 
 from .conftest import ROOT
+from .pdf_measure import letter_xml
 from .test_source import MINIMAL
 
 CLI = [sys.executable, "-m", "briefpers.cli"]
@@ -200,3 +201,38 @@ def test_endless_source_is_not_read_whole(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="is a device, not a letter source"):
         load(path)
     assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize(
+    ("field", "at_limit", "over"),
+    [
+        (
+            "max_block_notes",
+            "<p>x<em><note>n</note></em> " + "x<note>n</note> " * 4 + "</p>",
+            "<p>x<em><note>n</note></em> " + "x<note>n</note> " * 5 + "</p>",
+        ),
+        (
+            "max_note_text",
+            "<p>x<note>" + "a" * 40 + "</note> y<note>" + "b" * 10 + "</note></p>",
+            "<p>x<note>" + "a" * 40 + "</note> y<note>" + "b" * 11 + "</note></p>",
+        ),
+    ],
+)
+def test_footnote_limits_are_exact(tmp_path: Path, field: str, at_limit: str, over: str) -> None:
+    """Five notes per block / fifty characters of notes pass; one more does not,
+    and the error names the setting. Notes in an inline element count for
+    their block."""
+    limits = Limits(**{field: 5 if field == "max_block_notes" else 50})
+    load(letter(tmp_path, at_limit), limits=limits)
+    with pytest.raises(SourceError, match=f"limit BRIEFPERS_{field.upper()}=") as info:
+        load(letter(tmp_path, over), limits=limits)
+    assert info.value.line is not None
+
+
+def test_annex_limit(tmp_path: Path) -> None:
+    annexes = "".join(f"<annex><title>B{n}</title></annex>" for n in range(4))
+    path = tmp_path / "annexes.xml"
+    path.write_text(letter_xml("<p>Tekst.</p>", annexes=annexes), encoding="utf-8")
+    assert len(load(path, limits=Limits(max_annexes=4)).annexes) == 4
+    with pytest.raises(SourceError, match=r"more than 3 annexes \(limit BRIEFPERS_MAX_ANNEXES=3\)"):
+        load(path, limits=Limits(max_annexes=3))

@@ -54,6 +54,18 @@ class Limits:
     # Footnotes. Footnote layout is superlinear (1,000 notes: 19 s; 500 on
     # few pages: 24 s); a letter with its annexes rarely has 100.
     max_notes: int = 1_000
+    # Footnotes called from one block (a paragraph, list item, cell, heading).
+    # WeasyPrint lays out a page's footnote area again for every note it adds
+    # or moves, and a block's lines again with it: quadratic in the notes of one
+    # block (50 notes of ten lines each in one paragraph: 14 s; 100: 41 s).
+    # A real paragraph has a handful.
+    max_block_notes: int = 50
+    # Characters in all footnotes together. Each long note costs ~0.1 s of
+    # layout (300 notes of 1,100 characters: 27 s); real letters stay far below.
+    max_note_text: int = 200_000
+    # Annexes. Each starts a page (500 annexes: 9 s; 6,000 ran past 300 s);
+    # a letter rarely has ten.
+    max_annexes: int = 200
     # Characters of text. A megabyte of plain paragraphs is ~270 pages and
     # takes ~25 s; the byte limit alone would admit ten times that.
     max_text: int = 1_000_000

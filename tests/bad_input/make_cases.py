@@ -104,9 +104,13 @@ def table(rows: int, cols: int, span: str = "") -> str:
     return "    <table>" + row * rows + "</table>"
 
 
-def notes(count: int, words: int) -> str:
+def notes(count: int, words: int, per_paragraph: int = 50) -> str:
     text = " ".join(["toelichting"] * words)
-    return "    <p>" + "".join(f"Zin {n}.<note>{text}</note> " for n in range(count)) + "</p>"
+    calls = [f"Zin {n}.<note>{text}</note> " for n in range(count)]
+    return "\n".join(
+        "    <p>" + "".join(calls[at : at + per_paragraph]) + "</p>"
+        for at in range(0, count, per_paragraph)
+    )
 
 
 def figure(src: str) -> str:
@@ -423,6 +427,25 @@ def cases() -> list[dict]:
         3,
         "cells",
         why="each span is allowed; their grid is not",
+    )
+    add(
+        "notes-in-one-paragraph.xml",
+        letter(notes(51, 3, per_paragraph=51)),
+        3,
+        "more than 50 footnotes called from one <p>",
+        why="footnote layout is quadratic in the notes of one block",
+    )
+    add(
+        "notes-too-long.xml",
+        letter("".join(f"<p>Zin {n}.<note>{'toelichting ' * 1700}</note></p>" for n in range(10))),
+        3,
+        "characters in footnotes",
+    )
+    add(
+        "too-many-annexes.xml",
+        letter(P, after_body="".join(f"<annex><title>B{n}</title></annex>" for n in range(201))),
+        3,
+        "more than 200 annexes",
     )
     add(
         "link-too-long.xml",

@@ -209,6 +209,10 @@ def check_limits(root: etree._Element, path: Path | str, limits: Limits) -> None
     for count, el in enumerate(root.iter("note"), 1):
         if count > limits.max_notes:
             raise refuse(f"more than {limits.max_notes:,} footnotes", "max_notes", el)
+    for count, el in enumerate(root.iterchildren("annex"), 1):
+        if count > limits.max_annexes:
+            raise refuse(f"more than {limits.max_annexes:,} annexes", "max_annexes", el)
+    _check_notes(root, limits, refuse)
     texts, owners = _walk(root, limits.max_depth, refuse)
     # A word may run across inline elements, so search the text as laid out:
     # joined in document order, a space wherever an element separates words.
@@ -226,6 +230,31 @@ def check_limits(root: etree._Element, path: Path | str, limits: Limits) -> None
     total = sum(len(t) for t in texts)
     if total > limits.max_text:
         raise refuse(f"{total:,} characters of text", "max_text", None)
+
+
+def _check_notes(root: etree._Element, limits: Limits, refuse) -> None:
+    """Footnotes per block and their text in all (layout time grows with both)."""
+    per_block: dict[etree._Element, int] = {}
+    text = 0
+    for note in root.iter("note"):
+        block = note.getparent()
+        while block is not None and block.tag in INLINE:
+            block = block.getparent()
+        per_block[block] = per_block.get(block, 0) + 1
+        if per_block[block] > limits.max_block_notes:
+            raise refuse(
+                f"more than {limits.max_block_notes:,} footnotes called from one "
+                f"<{block.tag if block is not None else 'letter'}>",
+                "max_block_notes",
+                note,
+            )
+        text += sum(len(t) for t in note.itertext())
+        if text > limits.max_note_text:
+            raise refuse(
+                f"more than {limits.max_note_text:,} characters in footnotes",
+                "max_note_text",
+                note,
+            )
 
 
 def _walk(root: etree._Element, max_depth: int, refuse):
