@@ -34,7 +34,7 @@ THROUGH_THE_CLI = ("empty.xml", "figure-svg-fetches.xml", "timeout.xml", "bad-li
 # Each case must finish (succeed or fail) within this; the product enforces it.
 CASE_TIMEOUT = "60"
 # The whole corpus in one process may not push its peak memory beyond this.
-MAX_PEAK_MB = 1500
+MAX_PEAK_MB = 1000  # issue 18: the hostile letters finish under 1 GB (measured: ~150 MB)
 BUILT: dict[str, Path] = {}  # cases that built (exit 0): file → PDF
 
 
