@@ -507,6 +507,100 @@ def cases() -> list[dict]:
         "absent.png",
     )
 
+    # More of the red team's shapes, and the new source fields (exit 2-4) ---
+    add("colspan-zero.xml", letter(table(1, 2, ' colspan="0"')), 3, "colspan")
+    add("rowspan-negative.xml", letter(table(2, 2, ' rowspan="-3"')), 3, "rowspan")
+    add(
+        "lang-not-a-language.xml", letter(P).replace('xml:lang="nl"', 'xml:lang="123 x"'), 3, "lang"
+    )
+    add(
+        "noteref-inside-note.xml",
+        letter('    <p>a<note id="n1">een <noteref ref="n1"/></note></p>'),
+        3,
+        "noteref",
+        why="a note cannot call a note",
+    )
+    add(
+        "reissue-date-with-zone.xml",
+        letter(P).replace("</subject>", '</subject><reissue of="X" date="2026-12-01Z"/>'),
+        3,
+        "reissue/@date must be a date like 2022-01-14",
+    )
+    add(
+        "reissue-and-reissue-of.xml",
+        letter(P).replace(
+            "</subject>",
+            '</subject><reissue of="X" date="2026-12-01"/>'
+            '<reissue-of identifier="X" date="2020-01-01"/>',
+        ),
+        3,
+        "reissue-of",
+        why="one reissue record, in one form",
+    )
+    add(
+        "cjk-in-dossier-title.xml",
+        letter(P)
+        .replace(
+            "</subject>",
+            '</subject><parliamentary dossier="12345" number="6">'
+            "<dossier-title>Dossier 中</dossier-title></parliamentary>",
+        )
+        .replace('xml:lang="nl"', 'xml:lang="nl" kind="kamerstuk"'),
+        4,
+        "U+4E2D",
+        why="text the Kamerstuk layout prints is checked like the body",
+    )
+    add(
+        "emoji-in-annex-title.xml",
+        letter(P, after_body="<annex><title>Bijlage 🚀</title><p>x</p></annex>"),
+        4,
+        "U+1F680",
+    )
+    add(
+        "figure-data-uri.xml",
+        letter('    <figure src="data:image/png;base64,iVBORw0KGgo=" alt="x"/>'),
+        3,
+        "src",
+        why="a figure is a file in the letter's folder: no scheme, so no data: URI",
+    )
+    add(
+        "figure-windows-path.xml",
+        letter('    <figure src="C:\\Windows\\win.ini" alt="x"/>'),
+        3,
+        "src",
+    )
+    add(
+        "signature-svg-fetches.xml",
+        letter(P, after_body=signatory("assets/fetches.svg")),
+        4,
+        "only local files are allowed, no network",
+    )
+    add(
+        "theme-name-dot-dot.xml",
+        letter(P).replace('xml:lang="nl"', 'xml:lang="nl" theme="a..b"'),
+        4,
+        "no theme 'a..b'",
+    )
+    add(
+        "href-with-newline.xml",
+        letter('    <p><a href="https://x.nl/&#10;/etc">x</a></p>'),
+        0,
+        "",
+        why="an anyURI's white space collapses to a space: a harmless link, still conformant",
+    )
+    add(
+        "depth-just-over.xml",
+        letter("    <p>" + "<em>" * 60 + "x" + "</em>" * 60 + "</p>"),
+        3,
+        "nested",
+    )
+    add(
+        "place-empty.xml",
+        letter(P).replace("<date>", "<place> </place><date>"),
+        3,
+        "place",
+    )
+
     # Dates: a day, not a moment; four-digit years (exit 3, in the format's words)
     for name, value in [
         ("date-with-zone.xml", "2023-05-19Z"),
