@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import distributed  # installed with the [dask] extra by `make setup`: never skipped
 import pytest
 from click.testing import CliRunner
 
@@ -13,8 +14,6 @@ from briefpers.batch.files import sha256_file
 from briefpers.check.preflight import preflight
 from briefpers.cli import main
 from briefpers.errors import ExitCode
-
-distributed = pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "input" / "water-quality-2023.xml"

@@ -16,7 +16,7 @@ from briefpers.profiles import PROFILES
 
 from .conftest import CORPUS
 
-pytestmark = pytest.mark.verapdf
+pytestmark = [pytest.mark.verapdf, pytest.mark.slow]  # the corpus in three profiles, veraPDF
 
 # What still separates a PDF 1.7 file from PDF/UA-2: its version declarations
 # and the PDF 1.7 structure namespace (Note instead of FENote). Links,

@@ -183,6 +183,7 @@ def test_a_character_xml_cannot_hold_is_named_in_a_warning(tmp_path):
     ],
     ids=["word", "hyphens", "pages", "calls", "guillemets", "digits"],
 )
+@pytest.mark.slow
 def test_large_inputs_import_within_a_smoke_bound(tmp_path, body):
     source = tmp_path / "large.txt"
     source.write_text(f"Geachte heer,\n\n{body}\n", encoding="utf-8")

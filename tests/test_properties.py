@@ -27,6 +27,8 @@ from briefpers.themes import load_theme
 
 from .conftest import INPUT
 
+pytestmark = pytest.mark.slow  # dozens of random letters built
+
 HERE = Path(__file__).resolve().parent
 IMAGE = HERE / "corpus" / "signature.png"
 SEEDS = sorted(INPUT.glob("*.xml")) + sorted((HERE / "corpus").glob("c0[1-6]*.xml"))

@@ -15,9 +15,12 @@ import sys
 from pathlib import Path
 
 import pikepdf
+import pytest
 
 from .conftest import ROOT
 from .pdf_measure import letter_xml
+
+pytestmark = pytest.mark.slow  # three fresh processes
 
 CLI = [sys.executable, "-m", "briefpers.cli"]
 SIGNATURE = ROOT / "tests" / "corpus" / "signature.png"

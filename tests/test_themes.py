@@ -186,6 +186,7 @@ def built_in_a_new_process(out: Path) -> Measured:
     return Measured(out.read_bytes())
 
 
+@pytest.mark.slow
 def test_configured_font_changes_the_pdf(monkeypatch, tmp_path: Path) -> None:
     def width_of_i(measured: Measured) -> float:
         """DejaVu Sans "i" is 0.278 em wide, DejaVu Serif "i" 0.320 em."""
