@@ -20,6 +20,8 @@ from briefpers.cli import main
 from briefpers.pipeline import build_letter
 from briefpers.source.load import load
 
+from .text import pdf_text
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 KAMERSTUK = FIXTURES / "kst-12345-67.txt"  # "Den Haag, 16 juni 2024"
 OPXML = FIXTURES / "kst-12345-68.xml"  # "Den Haag, 20 juni 2024"
@@ -170,3 +172,9 @@ def test_a_built_reissue_keeps_the_original_date_and_records_the_reissue(tmp_pat
         "string(//@xmp:CreateDate)", namespaces=NS
     )
     assert created.startswith("2026-12-01")  # made on the reissue day
+    # On the page: the letter's own date where the Kamerstuk prints it, and a
+    # visible reissue line naming the original and both days.
+    text = " ".join(pdf_text(pdf).split())
+    assert "Den Haag, 16 juni 2024" in text
+    line = text[text.index("Heruitgave") :]
+    assert IDENT.split(",")[0] in line and "16 juni 2024" in line and "1 december 2026" in line
