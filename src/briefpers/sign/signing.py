@@ -15,6 +15,7 @@ succeeded, so a caller that writes it never leaves a half-signed file.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from io import BytesIO
@@ -38,6 +39,7 @@ from pyhanko_certvalidator.errors import (
     ValidationError,
 )
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+from pyhanko_certvalidator.fetchers.api import OwnedFetcherBackend
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from briefpers.errors import CheckError, ServiceError, SignError
@@ -73,7 +75,7 @@ def sign_pdf(
 ) -> Signed:
     """Sign `data` (a PDF) at `options.level`; `path` names it in errors."""
     try:
-        return _sign(data, credentials, options)
+        return asyncio.run(_sign(data, credentials, options))
     except PdfError as exc:
         raise CheckError(f"cannot sign this PDF: {exc}", path=path) from None
     except (TimeoutError, aiohttp.ClientError, timestamps.TimestampRequestError) as exc:
@@ -102,7 +104,7 @@ def _text(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def _sign(data: bytes, credentials: Credentials, options: SignOptions) -> Signed:
+async def _sign(data: bytes, credentials: Credentials, options: SignOptions) -> Signed:
     writer = _open(data)
     name = unique_name(writer, SIGNATURE_FIELD)
     add_signature_field(writer, name, signature_description(writer, credentials.subject))
@@ -131,9 +133,14 @@ def _sign(data: bytes, credentials: Credentials, options: SignOptions) -> Signed
         cert_registry=SimpleCertificateStore.from_certs([credentials.cert, *credentials.chain]),
     )
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
-    signed = pdf_signer.sign_pdf(writer, existing_fields_only=True, output=BytesIO()).getvalue()
-    if ts_name is not None:
-        signed = _document_timestamp(signed, ts_name, timestamper, context)
+    try:
+        out = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True, output=BytesIO())
+        signed = out.getvalue()
+        if ts_name is not None:
+            signed = await _document_timestamp(signed, ts_name, timestamper, context)
+    finally:
+        if context is not None:
+            await context.aclose()  # the fetchers' HTTP session
     return Signed(signed, options.level, name, credentials.subject, credentials.fingerprint)
 
 
@@ -158,11 +165,13 @@ def _validation_context(credentials: Credentials, options: SignOptions) -> Valid
         other_certs=list(credentials.chain),
         allow_fetching=True,
         revocation_mode="hard-fail",
-        fetcher_backend=AIOHttpFetcherBackend(per_request_timeout=options.timeout),
+        fetcher_backend=OwnedFetcherBackend(
+            AIOHttpFetcherBackend(per_request_timeout=options.timeout)
+        ),
     )
 
 
-def _document_timestamp(
+async def _document_timestamp(
     signed: bytes,
     field_name: str,
     timestamper: timestamps.TimeStamper | None,
@@ -171,14 +180,14 @@ def _document_timestamp(
     assert timestamper is not None and context is not None
     writer = _open(signed)
     stamper = signers.PdfTimeStamper(timestamper, field_name=field_name)
-    out = stamper.timestamp_pdf(
+    out = await stamper.async_timestamp_pdf(
         writer,
         MD,
         validation_context=context,
         output=BytesIO(),
         # The timestamp authority's validation data before the timestamp,
         # so the timestamp covers it.
-        dss_settings=TimestampDSSContentSettings(update_before_ts=True),
+        dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
     )
     return out.getvalue()
 
