@@ -40,7 +40,10 @@ def _config(prefix: str, now: dt.datetime) -> dict:
         {
             "id": "key_usage",
             "critical": True,
-            "smart-value": {"schema": "key-usage", "params": ["digital_signature", "non_repudiation"]},
+            "smart-value": {
+                "schema": "key-usage",
+                "params": ["digital_signature", "non_repudiation"],
+            },
         },
         {
             "id": "crl_distribution_points",
@@ -161,7 +164,11 @@ def _config(prefix: str, now: dt.datetime) -> dict:
                 },
                 "services": {
                     "ocsp": {
-                        "root": {"for-issuer": "root", "responder-cert": "ocsp", "signing-key": "ocsp"}
+                        "root": {
+                            "for-issuer": "root",
+                            "responder-cert": "ocsp",
+                            "signing-key": "ocsp",
+                        }
                     },
                     "crl-repo": {
                         "root": {

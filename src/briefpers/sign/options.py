@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from briefpers.errors import ConfigError, UsageError
+from briefpers.errors import ConfigError, DependencyError, UsageError
 
 # PAdES baseline levels, weakest first: B-B signs; B-T adds an RFC 3161
 # signature timestamp; B-LT adds the validation data (certificates, OCSP
@@ -119,6 +119,16 @@ class SignOptions:
     def long_term(self) -> bool:
         """B-LT and B-LTA: validation data goes into the document security store."""
         return self.level in ("B-LT", "B-LTA")
+
+
+def require_pyhanko() -> None:
+    """DependencyError (exit 7) unless pyHanko is installed (the `sign` extra)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyhanko") is None:
+        raise DependencyError(
+            "signing and verifying need pyHanko: pip install 'briefpers[sign]' (or make setup)"
+        )
 
 
 def _check_url(url: str, error: type[ConfigError] | type[UsageError], origin: Path | None) -> None:
