@@ -11,11 +11,13 @@ Validity is relative to now, so the PKI never ages.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import CertLabel, CertomancerConfig
 from cryptography.hazmat.primitives import serialization
@@ -289,3 +291,43 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/tsa"
+
+
+SEED = Path(__file__).resolve().parents[1] / "input" / "navo-ministeriele-2022.xml"
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """The running test PKI (one per session), stopped at the end."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log in the output
+    started = TestPKI.start(tmp_path_factory.mktemp("pki"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def seed_pdfs(tmp_path_factory) -> dict[str, Path]:
+    """profile → the seed letter built, unsigned, in that profile."""
+    from briefpers.pipeline import build_letter
+    from briefpers.profiles import PROFILES
+
+    folder = tmp_path_factory.mktemp("seed-unsigned")
+    paths = {}
+    for profile in PROFILES:
+        path = folder / f"{profile}.pdf"
+        path.write_bytes(build_letter(SEED, profile=profile).pdf)
+        paths[profile] = path
+    return paths
+
+
+def sign_options(pki: TestPKI, level: str = "B-B", **changes):
+    """SignOptions for the PKI's signer (PKCS#12 with its passphrase file)."""
+    from briefpers.sign.options import SignOptions
+
+    base = SignOptions(
+        key=pki.file("signer.p12"),
+        passphrase_file=pki.passphrase_file,
+        tsa=pki.tsa_url,
+        level=level,
+    )
+    return base.with_overrides(**changes)

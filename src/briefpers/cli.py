@@ -143,7 +143,7 @@ def quiet_pyhanko() -> None:
     """pyHanko logs tracebacks for what we report as one line: keep them off stderr."""
     import logging
 
-    for name in ("pyhanko", "pyhanko_certvalidator", "aiohttp", "asyncio"):
+    for name in ("pyhanko", "pyhanko_certvalidator", "aiohttp"):
         logger = logging.getLogger(name)
         logger.addHandler(logging.NullHandler())
         logger.propagate = DEBUG["on"]

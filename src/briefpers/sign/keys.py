@@ -11,6 +11,7 @@ from a file and never appears in a message.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,18 @@ def check_certificate(cert: x509.Certificate, *, now: dt.datetime, path: Path | 
             "digitalSignature nor nonRepudiation",
             path=path,
         )
+
+
+@functools.cache
+def public_roots() -> tuple[asn1_x509.Certificate, ...]:
+    """The public root certificates certifi ships (Mozilla's list): the default trust."""
+    import certifi
+    from asn1crypto import pem
+
+    # asn1crypto, not cryptography: a few public roots have serial numbers
+    # that cryptography warns about.
+    data = Path(certifi.where()).read_bytes()
+    return tuple(asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True))
 
 
 def _day(moment: dt.datetime) -> str:

@@ -25,6 +25,7 @@ import aiohttp
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers import constants
 from pyhanko.sign.signers.pdf_signer import (
     DSSContentSettings,
     SigDSSPlacementPreference,
@@ -49,7 +50,7 @@ from briefpers.sign.field import (
     timestamp_description,
     unique_name,
 )
-from briefpers.sign.keys import Credentials
+from briefpers.sign.keys import Credentials, public_roots
 from briefpers.sign.options import SignOptions
 from briefpers.sign.quiet_writer import QuietWriter
 
@@ -132,7 +133,7 @@ async def _sign(data: bytes, credentials: Credentials, options: SignOptions) -> 
         signing_key=credentials.key,
         cert_registry=SimpleCertificateStore.from_certs([credentials.cert, *credentials.chain]),
     )
-    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+    pdf_signer = _PdfSigner(meta, signer=signer, timestamper=timestamper)
     try:
         out = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True, output=BytesIO())
         signed = out.getvalue()
@@ -142,6 +143,22 @@ async def _sign(data: bytes, credentials: Credentials, options: SignOptions) -> 
         if context is not None:
             await context.aclose()  # the fetchers' HTTP session
     return Signed(signed, options.level, name, credentials.subject, credentials.fingerprint)
+
+
+class _PdfSigner(signers.PdfSigner):
+    """pyHanko's signer, except that it never raises a PDF 1.7 file to PDF 2.0.
+
+    For ECDSA on the usual curves (and EdDSA) pyHanko declares the PDF 2.0
+    extension of ISO 32002 and with it sets the catalog's /Version to 2.0:
+    a PDF/A-2 or PDF/A-3 file (PDF 1.7) would then claim to be PDF 2.0. Below
+    2.0 it gets the PAdES extension (ESIC) only, as PDF 1.7 signing tools do.
+    """
+
+    def register_extensions(self, pdf_out, *, md_algorithm: str) -> None:
+        if pdf_out.output_version >= (2, 0):
+            super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+        elif self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+            pdf_out.register_extension(constants.ESIC_EXTENSION_1)
 
 
 def _open(data: bytes) -> QuietWriter:
@@ -161,7 +178,7 @@ def _validation_context(credentials: Credentials, options: SignOptions) -> Valid
     """Fetch OCSP responses and CRLs; a declared source that does not answer fails."""
     roots = [c for c in (credentials.cert, *credentials.chain) if c.subject == c.issuer]
     return ValidationContext(
-        extra_trust_roots=roots,
+        trust_roots=[*roots, *public_roots()],
         other_certs=list(credentials.chain),
         allow_fetching=True,
         revocation_mode="hard-fail",

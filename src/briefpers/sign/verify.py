@@ -3,7 +3,7 @@
 For each signature (and document timestamp) in a PDF: is it intact (the
 signed bytes unchanged), valid (the cryptography holds), trusted (the
 signer's certificate leads to a trust anchor: `--trust` files, else the
-system's roots), timestamped, and is every change after it one that is
+public roots certifi ships), timestamped, and is every change after it one that is
 allowed (document security store and timestamp updates, later signatures
 with their tagging: `diff_rule`)? The last one must cover the whole file.
 Validation is offline: the revocation data used is what the document
@@ -39,7 +39,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from briefpers.errors import ExitCode
 from briefpers.sign.diff_rule import diff_policy
-from briefpers.sign.keys import describe
+from briefpers.sign.keys import describe, public_roots
 from briefpers.sign.signing import SIGNER_KEY_USAGE
 
 MAX_PDF_BYTES = 512 * 1024 * 1024  # a signed letter is well under a megabyte
@@ -154,7 +154,7 @@ def load_trust(paths: list[Path]) -> list[asn1_x509.Certificate]:
 def verify_pdf(
     path: Path, trust: list[asn1_x509.Certificate], *, fonts=None, preflight: bool = True
 ) -> FileReport:
-    """Judge every signature in `path` against `trust` (empty: the system's roots)."""
+    """Judge every signature in `path` against `trust` (empty: the public roots)."""
     report = FileReport(str(path))
     data = _read(path, report)
     if data is None:
@@ -198,9 +198,11 @@ async def _signatures(data: bytes, trust: list[asn1_x509.Certificate], report: F
         report.problems.append("not signed: the PDF holds no signature")
         return
     has_dss = "/DSS" in reader.root
-    kwargs: dict[str, Any] = {"allow_fetching": False, "revocation_mode": "soft-fail"}
-    if trust:
-        kwargs["trust_roots"] = trust
+    kwargs: dict[str, Any] = {
+        "allow_fetching": False,
+        "revocation_mode": "soft-fail",
+        "trust_roots": list(trust) or list(public_roots()),
+    }
     policy = diff_policy()
     usage = KeyUsageConstraints(key_usage=set(SIGNER_KEY_USAGE))
     for index, sig in enumerate(embedded):
