@@ -240,3 +240,11 @@ def test_a_change_after_signing_fails_verify(pki, letter, change):  # noqa: F811
     assert result.exit_code == ExitCode.SIGNATURE, result.output
     assert "the file was modified after signing" in result.stderr
     assert '"ok": false' in result.stdout
+
+
+def test_verify_reads_a_file_that_is_not_a_pdf_as_unreadable(tmp_path):
+    text = tmp_path / "notes.pdf"
+    text.write_text("not a PDF at all\n")
+    result = _run("verify", text)
+    assert result.exit_code == ExitCode.CHECK_FAILED, result.output
+    assert "FAIL" in result.output and "not a PDF that can be read" in result.output

@@ -542,8 +542,17 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
     "--theme",
     help="For the preflight: allow this theme's fonts (default: the theme each PDF names).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds per PDF before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+)
 def verify(
-    pdfs: tuple[Path, ...], trust: tuple[Path, ...], json_out: Path | None, theme: str | None
+    pdfs: tuple[Path, ...],
+    trust: tuple[Path, ...],
+    json_out: Path | None,
+    theme: str | None,
+    timeout: float | None,
 ) -> None:
     """Check the signatures of signed PDFs, and that they are still PDF/A.
 
@@ -554,7 +563,7 @@ def verify(
     Offline: revocation data comes from the PDF. Then the preflight of
     `briefpers check`. Exit 0: every PDF passes; 11: a PDF is not signed,
     or a signature is broken, invalid, untrusted or followed by other
-    changes; 6: a PDF cannot be read or fails the preflight.
+    changes; 6: a PDF cannot be read (or took too long) or fails the preflight.
     """
     import json
 
@@ -563,14 +572,21 @@ def verify(
 
     require_pyhanko()
     quiet_pyhanko()
-    from briefpers.sign.verify import load_trust, verify_pdf
+    from briefpers.errors import TimeLimitError
+    from briefpers.limits import deadline
+    from briefpers.sign.verify import FileReport, load_trust, verify_pdf
 
+    seconds = settings_from_env(timeout).limits.timeout
     anchors = load_trust(list(trust))
     fonts_for = _theme_fonts(theme)
     to_stdout = json_out is not None and str(json_out) == "-"
     reports = []
     for path in pdfs:
-        report = verify_pdf(path, anchors, fonts=fonts_for)
+        try:
+            with deadline(seconds, what="verifying the PDF", path=path):
+                report = verify_pdf(path, anchors, fonts=fonts_for)
+        except TimeLimitError as exc:
+            report = FileReport(str(path), problems=[exc.message], unreadable=True)
         reports.append(report)
         for line in _verify_lines(report):
             click.echo(line, err=to_stdout)

@@ -188,7 +188,12 @@ def _text(exc: BaseException) -> str:
 
 
 async def _signatures(data: bytes, trust: list[asn1_x509.Certificate], report: FileReport):
-    reader = PdfFileReader(BytesIO(data), strict=False)
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+    except Exception as exc:
+        report.unreadable = True
+        report.problems.append(f"not a PDF that can be read: {_text(exc)}")
+        return
     if reader.encrypted:
         report.unreadable = True
         report.problems.append("the PDF is encrypted")
