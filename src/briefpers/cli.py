@@ -485,10 +485,12 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
     """
     from briefpers.batch.files import read_regular, write_atomic
     from briefpers.batch.run import MAX_SIGN_BYTES
-    from briefpers.errors import CheckError, DependencyError, OutputError
+    from briefpers.errors import CheckError, DependencyError, OutputError, TimeLimitError
+    from briefpers.limits import deadline
     from briefpers.sign.signing import sign_pdf
 
-    options = sign_options(settings_from_env(), flags)
+    settings = settings_from_env()
+    options = sign_options(settings, flags)
     if out_dir is not None:
         names = [p.name for p in pdfs]
         twice = sorted({n for n in names if names.count(n) > 1})
@@ -503,7 +505,11 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
                 data = read_regular(pdf, MAX_SIGN_BYTES)
             except OSError as exc:
                 raise CheckError(f"cannot read: {exc.strerror or exc}", path=pdf) from None
-            signed = sign_pdf(data, credentials, options, path=pdf)
+            try:
+                with deadline(settings.limits.timeout, what="signing the PDF", path=pdf):
+                    signed = sign_pdf(data, credentials, options, path=pdf)
+            except TimeLimitError as exc:
+                raise CheckError(exc.message, path=pdf) from None
             try:
                 if out_dir is not None:
                     out_dir.mkdir(parents=True, exist_ok=True)
