@@ -12,6 +12,7 @@ import click
 from briefpers import __version__
 from briefpers.errors import BriefpersError, ExitCode
 from briefpers.profiles import DEFAULT_PROFILE, PROFILES
+from briefpers.sign.options import LEVELS
 
 DEBUG = {"on": False}
 
@@ -79,6 +80,75 @@ def settings_from_env(timeout: float | None = None):
     return settings
 
 
+def signing_options(command):
+    """--key, --cert, --chain, --passphrase-file, --tsa, --level: shared by sign and build."""
+    file = click.Path(dir_okay=False, path_type=Path)
+    for option in reversed(
+        [
+            click.option(
+                "--key", type=file, help="PKCS#12 file (.p12/.pfx) or PEM/DER private key."
+            ),
+            click.option("--cert", type=file, help="The signer's certificate (PEM or DER)."),
+            click.option(
+                "--chain",
+                type=file,
+                multiple=True,
+                help="Intermediate (and root) certificates, PEM or DER; repeatable.",
+            ),
+            click.option(
+                "--passphrase-file",
+                type=file,
+                help="A file whose first line unlocks the key (never the passphrase itself).",
+            ),
+            click.option("--tsa", metavar="URL", help="RFC 3161 timestamp authority (B-T and up)."),
+            click.option(
+                "--level",
+                type=click.Choice(LEVELS),
+                help="PAdES level (default: B-B, or the settings' [sign] level).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def sign_options(settings, flags: dict):
+    """The settings' signing defaults with the flags given put over them; checked."""
+    from briefpers.sign.options import SignOptions, require_pyhanko
+
+    require_pyhanko()
+    base = getattr(settings, "sign", None) or SignOptions()  # the office settings' [sign]
+    options = base.with_overrides(
+        key=flags.pop("key", None),
+        cert=flags.pop("cert", None),
+        chain=flags.pop("chain", ()),
+        passphrase_file=flags.pop("passphrase_file", None),
+        tsa=flags.pop("tsa", None),
+        level=flags.pop("level", None),
+    )
+    options.check()
+    return options
+
+
+def load_signer(options):
+    """The credentials, checked now: a wrong passphrase or certificate stops before any work."""
+    from briefpers.sign.keys import load_credentials
+    from briefpers.sign.signing import now
+
+    quiet_pyhanko()
+    return load_credentials(options, now=now())
+
+
+def quiet_pyhanko() -> None:
+    """pyHanko logs tracebacks for what we report as one line: keep them off stderr."""
+    import logging
+
+    for name in ("pyhanko", "pyhanko_certvalidator", "aiohttp"):
+        logger = logging.getLogger(name)
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = DEBUG["on"]
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefpers")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -137,6 +207,14 @@ def main(debug: bool) -> None:
     type=click.FloatRange(min=0),
     help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
 )
+@click.option(
+    "--sign",
+    "run_sign",
+    is_flag=True,
+    help="Sign the PDFs after validation (PAdES); letters signed before and unchanged are kept.",
+)
+@click.option("--resign", is_flag=True, help="Sign every letter anew (implies --sign).")
+@signing_options
 def build(
     sources: tuple[Path, ...],
     out_dir: Path,
@@ -150,11 +228,15 @@ def build(
     scheduler: str | None,
     strict: bool = False,
     timeout: float | None = None,
+    run_sign: bool = False,
+    resign: bool = False,
+    **signing,
 ) -> None:
     """Build SOURCES into PDFs, skipping letters that are up to date.
 
     SOURCES are files, folders of *.xml, or @LIST files of paths (default:
     input/). Content hashes in OUTPUT/manifest.json decide what is up to date.
+    With --sign, the PDFs are signed after validation (see `briefpers sign`).
     """
     from briefpers.batch import progress
     from briefpers.batch.executors import make_executor
@@ -184,6 +266,12 @@ def build(
         from briefpers.check.verapdf import find_verapdf
 
         find_verapdf(settings.verapdf_jar)  # a missing Java stops the run before rendering
+    signer = None
+    if run_sign or resign:
+        sign_with = sign_options(settings, signing)
+        signer = load_signer(sign_with)  # a wrong key or passphrase: exit now, not after rendering
+    elif any(v not in (None, ()) for v in signing.values()):
+        raise click.UsageError("signing options need --sign (or --resign)")
     options = Options(out_dir, theme=theme, profile=profile, force=force, settings=settings)
     batch = Batch(found, options)
     batch.plan()  # an output folder that cannot be written: exit 4 here, before rendering
@@ -210,6 +298,8 @@ def build(
     if run_validate:
         for result in batch.validate():
             click.echo(progress.verdict_line(result))
+    if signer is not None:
+        _sign_batch(batch, signer, sign_with, resign)
 
     counts = batch.counts()
     failed = [r for r in batch.results if not r.ok]
@@ -351,6 +441,212 @@ def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None)
         write_atomic(json_out, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
     if passed != len(verdicts):
         sys.exit(int(ExitCode.CHECK_FAILED))
+
+
+def _sign_batch(batch, signer, options, resign: bool) -> None:
+    """The build's signing step: a line per letter signed or failed, then a count."""
+    from briefpers.batch.run import interrupt_on_sigterm
+
+    signed = failed = 0
+    with interrupt_on_sigterm():
+        for result in batch.sign(signer, options, resign=resign):
+            if result.ok:
+                signed += 1
+                click.echo(f"signed {result.output} ({options.level})")
+            else:
+                failed += 1
+                click.echo(f"error: {_one_line(result.error or '')}", err=True)
+    kept = sum(1 for r in batch.results if r.signature and not r.signature.get("signed"))
+    line = f"signing: {signed} signed ({options.level}), {kept} already signed"
+    click.echo(line + (f", {failed} not signed" if failed else ""))
+
+
+@main.command()
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@signing_options
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the signed PDFs (default: each PDF is signed in place).",
+)
+def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
+    """Sign archival PDFs (PAdES B-B, B-T, B-LT or B-LTA) as an incremental update.
+
+    The unsigned bytes stay whole at the start of the file; the signature
+    field is invisible and tagged, so PDF/A and PDF/UA hold. A PDF that is
+    signed already gets a second signature; the first stays valid. Each PDF
+    is signed in memory and written atomically: a failure leaves it as it
+    was. Exit 0: all signed; 10: the key or certificate cannot sign (wrong
+    passphrase, not matching, expired, not valid yet, no signing key usage);
+    7: the timestamp or revocation service did not answer; 6: a PDF cannot
+    be read; 2: usage (no key, no --tsa from B-T on); 1: some of several failed.
+    """
+    from briefpers.batch.files import read_regular, write_atomic
+    from briefpers.batch.run import MAX_SIGN_BYTES
+    from briefpers.errors import CheckError, DependencyError, OutputError, TimeLimitError
+    from briefpers.limits import deadline
+    from briefpers.sign.signing import sign_pdf
+
+    settings = settings_from_env()
+    options = sign_options(settings, flags)
+    if out_dir is not None:
+        names = [p.name for p in pdfs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise click.UsageError(f"two PDFs would be written as {out_dir / twice[0]}")
+    credentials = load_signer(options)
+    failures: list[int] = []
+    for pdf in pdfs:
+        target = pdf if out_dir is None else out_dir / pdf.name
+        try:
+            try:
+                data = read_regular(pdf, MAX_SIGN_BYTES)
+            except OSError as exc:
+                raise CheckError(f"cannot read: {exc.strerror or exc}", path=pdf) from None
+            try:
+                with deadline(settings.limits.timeout, what="signing the PDF", path=pdf):
+                    signed = sign_pdf(data, credentials, options, path=pdf)
+            except TimeLimitError as exc:
+                raise CheckError(exc.message, path=pdf) from None
+            try:
+                if out_dir is not None:
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                write_atomic(target, signed.data)
+            except OSError as exc:
+                raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
+        except DependencyError:
+            raise  # the service is down for every PDF: stop at once
+        except BriefpersError as exc:
+            if len(pdfs) == 1:
+                raise
+            click.echo(f"error: {_one_line(str(exc))}", err=True)
+            failures.append(int(exc.exit_code))
+            continue
+        click.echo(f"signed {target} ({signed.level}, {signed.signer}, field {signed.field})")
+    if failures:
+        sys.exit(int(ExitCode.SOME_FAILED))
+
+
+@main.command()
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--trust",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="A trust anchor: a certificate file (PEM or DER); repeatable "
+    "(default: the system's root certificates).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(allow_dash=True, path_type=Path),
+    help="Write the verdicts as JSON to FILE ('-': stdout, the lines go to stderr).",
+)
+@click.option(
+    "--theme",
+    help="For the preflight: allow this theme's fonts (default: the theme each PDF names).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds per PDF before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+)
+def verify(
+    pdfs: tuple[Path, ...],
+    trust: tuple[Path, ...],
+    json_out: Path | None,
+    theme: str | None,
+    timeout: float | None,
+) -> None:
+    """Check the signatures of signed PDFs, and that they are still PDF/A.
+
+    For each signature and document timestamp: intact (the signed bytes
+    unchanged), valid, trusted (its certificate leads to a --trust anchor),
+    timestamped, and only allowed changes after it (validation data,
+    timestamps, later signatures); the last one covers the whole file.
+    Offline: revocation data comes from the PDF. Then the preflight of
+    `briefpers check`. Exit 0: every PDF passes; 11: a PDF is not signed,
+    or a signature is broken, invalid, untrusted or followed by other
+    changes; 6: a PDF cannot be read (or took too long) or fails the preflight.
+    """
+    import json
+
+    from briefpers.batch.files import write_atomic
+    from briefpers.sign.options import require_pyhanko
+
+    require_pyhanko()
+    quiet_pyhanko()
+    from briefpers.errors import TimeLimitError
+    from briefpers.limits import deadline
+    from briefpers.sign.verify import FileReport, load_trust, verify_pdf
+
+    seconds = settings_from_env(timeout).limits.timeout
+    anchors = load_trust(list(trust))
+    fonts_for = _theme_fonts(theme)
+    to_stdout = json_out is not None and str(json_out) == "-"
+    reports = []
+    for path in pdfs:
+        try:
+            with deadline(seconds, what="verifying the PDF", path=path):
+                report = verify_pdf(path, anchors, fonts=fonts_for)
+        except TimeLimitError as exc:
+            report = FileReport(str(path), problems=[exc.message], unreadable=True)
+        reports.append(report)
+        for line in _verify_lines(report):
+            click.echo(line, err=to_stdout)
+    codes = {int(r.exit_code) for r in reports}
+    code = ExitCode.SIGNATURE if ExitCode.SIGNATURE in codes else max(codes)
+    if json_out is not None:
+        data = {"ok": code == 0, "exit_code": int(code), "files": [r.to_dict() for r in reports]}
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        if to_stdout:
+            click.echo(text, nl=False)
+        else:
+            write_atomic(json_out, text.encode())
+    if code:
+        sys.exit(int(code))
+
+
+def _verify_lines(report) -> list[str]:
+    """`ok   x.pdf: …` or `FAIL x.pdf: …`, then a line per signature and the preflight."""
+    status = "ok  " if report.ok else "FAIL"
+    count = len(report.signatures)
+    head = f"{status} {report.path}: {count} signature{'s' * (count != 1)}"
+    if report.problems:
+        head += f"; {'; '.join(report.problems)}"
+    lines = [head]
+    for sig in report.signatures:
+        facts = [sig.kind, sig.field]
+        if sig.signer:
+            facts.append(f"by {sig.signer}")
+        if sig.level:
+            facts.append(sig.level)
+        if sig.timestamp:
+            facts.append(f"timestamp {sig.timestamp}")
+        checks = " ".join(
+            f"{name}={'yes' if value else 'no'}"
+            for name, value in (
+                ("intact", sig.intact),
+                ("valid", sig.valid),
+                ("trusted", sig.trusted),
+                ("timestamped", sig.timestamped),
+            )
+        )
+        line = (
+            f"  {' '.join(facts)}: {checks}, covers {sig.coverage}, after it: {sig.modifications}"
+        )
+        if sig.problems:
+            line += f" — {'; '.join(sig.problems)}"
+        lines.append(f"  {_one_line(line)}")
+    if report.pdfa_ok is not None:
+        if report.pdfa_ok:
+            facts = " ".join(f"{k}={v}" for k, v in report.pdfa_facts.items())
+            lines.append(f"  preflight: ok {facts}")
+        else:
+            lines.append(f"  {_one_line('preflight: FAIL ' + '; '.join(report.pdfa_problems))}")
+    return lines
 
 
 @main.command()

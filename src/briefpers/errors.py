@@ -23,6 +23,8 @@ class ExitCode(IntEnum):
     DEPENDENCY = 7  # Java, veraPDF or a system library is missing
     LINT = 8  # lint found problems (errors, or warnings with --strict)
     WORKER_DIED = 9  # the process building a letter died (killed, or crashed in a library)
+    SIGN = 10  # the signing key or certificate cannot be used (passphrase, expiry, key usage)
+    SIGNATURE = 11  # `verify`: not signed, or a signature is broken, invalid or untrusted
     INTERNAL = 70  # a bug in briefpers: please report it
     INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention)
 
@@ -129,3 +131,13 @@ class LintError(BriefpersError):
     """A letter source has problems that must be fixed before publishing."""
 
     exit_code = ExitCode.LINT
+
+
+class SignError(BriefpersError):
+    """The signing key or certificate cannot be used, or pyHanko refused to sign."""
+
+    exit_code = ExitCode.SIGN
+
+
+class ServiceError(DependencyError):
+    """A timestamp authority, OCSP responder or CRL server could not be reached or refused."""

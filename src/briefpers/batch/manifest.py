@@ -3,7 +3,12 @@
 The manifest maps each PDF (its name in the output folder) to an entry:
 source (as seen from the output folder) and its sha256, output sha256, pages,
 profile, theme and its hash, briefpers version and, when validated, veraPDF's
-verdict. It is rewritten atomically, and only while holding `fcntl.flock` on
+verdict. A signed letter also records the hash and size of its unsigned bytes
+(`unsigned_sha256`, `unsigned_size`: the reproducible part, the start of the
+signed file), the signed file's hash (`signed_sha256`, then also its
+`output_sha256`) and the signature (level, signer, certificate hash).
+
+It is rewritten atomically, and only while holding `fcntl.flock` on
 `.briefpers.lock`: each writer re-reads it under the lock and changes only its
 own entries, so two builds into the same folder (or a build and a later
 `--validate`) merge instead of overwriting each other.
@@ -63,6 +68,10 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "pages": (int, type(None)),
     "assets": (dict, type(None)),
     "verapdf": (dict, type(None)),
+    "unsigned_sha256": _STR,
+    "unsigned_size": (int, type(None)),
+    "signed_sha256": _STR,
+    "signature": (dict, type(None)),
 }
 
 
@@ -102,7 +111,8 @@ def _usable(entry: Any) -> bool:
         return False
     for key, types in _FIELDS.items():
         value = entry.get(key)
-        if not isinstance(value, types) or (isinstance(value, bool) and key == "pages"):
+        counts = key in ("pages", "unsigned_size")
+        if not isinstance(value, types) or (isinstance(value, bool) and counts):
             return False
     assets = entry.get("assets") or {}
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in assets.items()):
@@ -260,6 +270,21 @@ def record_verdicts(out_dir: Path, verdicts: Mapping[str, tuple[str, Entry]]) ->
             entry = entries.get(name)
             if entry is not None and entry.get("output_sha256") == digest:
                 entry["verapdf"] = verdict
+        _write(out_dir, entries)
+
+
+def record_signatures(out_dir: Path, signed: Mapping[str, tuple[str, Entry]]) -> None:
+    """Record signatures (name → (sha256 before signing, fields to set)).
+
+    Only an entry that still describes the bytes that were signed changes
+    (another build may have replaced the PDF meanwhile).
+    """
+    with locked(out_dir):
+        entries = _entries_locked(out_dir)
+        for name, (digest, fields) in signed.items():
+            entry = entries.get(name)
+            if entry is not None and entry.get("output_sha256") == digest:
+                entry.update(fields)
         _write(out_dir, entries)
 
 

@@ -4,8 +4,10 @@
 the output folder can be written before anything is rendered, hands the rest
 to an executor, merges each finished letter into `output/manifest.json` as it
 goes (at most a second behind, so a killed run keeps what it finished),
-optionally validates the new PDFs with veraPDF in one call, and writes the
-run's JSON report. It yields results; the CLI prints them (and `warnings`).
+optionally validates the new PDFs with veraPDF in one call, then optionally
+signs them (`sign`: after validation, an incremental update on the validated
+bytes), and writes the run's JSON report. It yields results; the CLI prints
+them (and `warnings`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from typing import Any
 from briefpers import __version__
 from briefpers.batch import manifest
 from briefpers.batch.executors import Executor
-from briefpers.batch.files import clean_stale_parts, probe_writable, sha256_file, write_atomic
+from briefpers.batch.files import (
+    clean_stale_parts,
+    probe_writable,
+    read_regular,
+    sha256_bytes,
+    sha256_file,
+    write_atomic,
+)
 from briefpers.batch.fingerprint import Fingerprints
 from briefpers.batch.sources import (
     check_outputs_unique,
@@ -34,12 +43,13 @@ from briefpers.batch.sources import (
     relative_to_output,
 )
 from briefpers.batch.worker import Outcome, Task
-from briefpers.errors import ExitCode, OutputError
+from briefpers.errors import BriefpersError, DependencyError, ExitCode, OutputError
 from briefpers.profiles import DEFAULT_PROFILE
 from briefpers.settings import Settings
 from briefpers.themes import is_path, operator_themes
 
 FLUSH_EVERY = 1.0  # seconds between manifest merges while letters finish
+MAX_SIGN_BYTES = 512 * 1024 * 1024  # a PDF to sign is read whole; a letter is far smaller
 
 
 @dataclass
@@ -71,6 +81,9 @@ class Result:
     rss_kb: int | None = None
     finished: float | None = None  # seconds from the start of the build to its result
     verapdf: dict[str, Any] | None = None
+    # Level, signer, certificate hash, and whether this run signed it ("signed": True)
+    # or found it signed already (False).
+    signature: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,6 +104,7 @@ class Batch:
     check_seconds: float = 0.0
     run_seconds: float = 0.0
     validate_seconds: float = 0.0
+    sign_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # lines for the user, e.g. a bad manifest
     _fingerprints: Fingerprints = field(init=False)
     _entries: dict[str, manifest.Entry] = field(default_factory=dict)
@@ -216,8 +230,8 @@ class Batch:
 
     @property
     def seconds(self) -> float:
-        """The run's time: up-to-date checks, building and validating."""
-        return self.check_seconds + self.run_seconds + self.validate_seconds
+        """The run's time: up-to-date checks, building, validating and signing."""
+        return self.check_seconds + self.run_seconds + self.validate_seconds + self.sign_seconds
 
     def _result(self, outcome: Outcome, reason: str | None) -> Result:
         return Result(
@@ -239,6 +253,7 @@ class Batch:
             "source": relative_to_output(Path(outcome.source), self.options.out_dir),
             "source_sha256": outcome.source_sha256,
             "output_sha256": outcome.output_sha256,
+            "unsigned_sha256": outcome.output_sha256,
             "pages": outcome.pages,
             "profile": self.options.profile,
             "theme": outcome.theme,
@@ -282,6 +297,101 @@ class Batch:
         self.validate_seconds = time.perf_counter() - start
         return todo
 
+    def sign(self, credentials: Any, options: Any, *, resign: bool = False) -> Iterator[Result]:
+        """Sign the letters of this run that are not signed yet (all of them with `resign`).
+
+        After `run` (and `validate`): each PDF is signed as an incremental
+        update in memory and replaced atomically, so a failure leaves the
+        unsigned PDF as it was (never half-signed); the letter is then
+        reported failed, and a rerun signs it without rebuilding. A letter
+        signed before and unchanged is not signed again. `resign` signs its
+        unsigned revision (the first `unsigned_size` bytes, checked against
+        `unsigned_sha256`) anew. A timestamp or revocation service that does
+        not answer stops the signing: the letters after it fail unsigned.
+        """
+        from briefpers.sign.signing import sign_pdf
+
+        out_dir = self.options.out_dir
+        entries = manifest.read(out_dir)
+        pending: dict[str, tuple[str, manifest.Entry]] = {}
+        flushed = time.monotonic()
+        stopped: str | None = None
+        start = time.perf_counter()
+        try:
+            for result in self.results:
+                if not result.ok:
+                    continue
+                path = Path(result.output)
+                entry = entries.get(path.name)
+                if entry is None:
+                    continue
+                try:
+                    data = read_regular(path, MAX_SIGN_BYTES)
+                except OSError as exc:
+                    _unsigned(result, f"cannot read: {exc.strerror or exc}", ExitCode.ASSET)
+                    yield result
+                    continue
+                digest = sha256_bytes(data)
+                if digest != entry.get("output_sha256"):
+                    continue  # replaced meanwhile: the next build sees to it
+                already = entry.get("signed_sha256") == digest
+                if already and not resign:
+                    result.signature = {**(entry.get("signature") or {}), "signed": False}
+                    continue
+                if already:
+                    data = data[: entry.get("unsigned_size") or 0]
+                    if sha256_bytes(data) != entry.get("unsigned_sha256"):
+                        _unsigned(
+                            result,
+                            "the unsigned revision cannot be recovered: rebuild with --force",
+                            ExitCode.SIGN,
+                        )
+                        yield result
+                        continue
+                if stopped is not None:
+                    _unsigned(result, stopped, ExitCode.DEPENDENCY)
+                    yield result
+                    continue
+                try:
+                    signed = sign_pdf(data, credentials, options, path=display(path))
+                    write_atomic(path, signed.data)
+                except OSError as exc:
+                    _unsigned(result, f"cannot write: {exc.strerror or exc}", ExitCode.ASSET)
+                    yield result
+                    continue
+                except BriefpersError as exc:
+                    _unsigned(result, str(exc), exc.exit_code)
+                    if isinstance(exc, DependencyError):
+                        stopped = f"not signed: stopped after: {exc.message}"
+                    yield result
+                    continue
+                signature = {
+                    "level": signed.level,
+                    "field": signed.field,
+                    "signer": signed.signer,
+                    "certificate_sha256": signed.fingerprint,
+                }
+                signed_sha = sha256_bytes(signed.data)
+                pending[path.name] = (
+                    digest,
+                    {
+                        "output_sha256": signed_sha,
+                        "signed_sha256": signed_sha,
+                        "unsigned_sha256": sha256_bytes(data),
+                        "unsigned_size": len(data),
+                        "signature": signature,
+                    },
+                )
+                result.signature = {**signature, "signed": True}
+                if time.monotonic() - flushed >= FLUSH_EVERY:
+                    manifest.record_signatures(out_dir, pending)
+                    pending, flushed = {}, time.monotonic()
+                yield result
+        finally:
+            if pending:
+                manifest.record_signatures(out_dir, pending)
+            self.sign_seconds = time.perf_counter() - start
+
     def counts(self) -> dict[str, int]:
         counts = {"letters": len(self.sources), "built": 0, "skipped": 0, "failed": 0}
         for result in self.results:
@@ -307,6 +417,7 @@ class Batch:
                 "check_seconds": round(self.check_seconds, 4),
                 "build_seconds": round(self.run_seconds, 4),
                 "validate_seconds": round(self.validate_seconds, 4),
+                "sign_seconds": round(self.sign_seconds, 4),
                 "seconds": round(self.seconds, 4),
             },
             "exit_code": exit_code,
@@ -370,6 +481,13 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
         write_atomic(path, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
     except OSError as exc:
         raise OutputError(f"cannot write the report: {exc.strerror}", path=display(path)) from None
+
+
+def _unsigned(result: Result, error: str, code: int) -> None:
+    """The letter was built but not signed as asked: it fails (its PDF stays unsigned)."""
+    result.status = "failed"
+    result.error = printable(error)
+    result.exit_code = int(code)
 
 
 def _undecodable(source: Path, output: Path) -> Result:
