@@ -49,7 +49,7 @@ def test_a_letter_over_the_memory_limit_fails_in_process(tmp_path, monkeypatch):
     code, _, err = build("big.xml", "-o", "out", env={"BRIEFPERS_MAX_MEMORY": "512"})
     assert code == ExitCode.RENDER
     assert err == (
-        "error: big.xml: building the letter needed more memory than the limit of 512 MiB "
+        "big.xml: error: building the letter needed more memory than the limit of 512 MiB "
         "(BRIEFPERS_MAX_MEMORY changes it)\n"
     )
     assert not (tmp_path / "out" / "big.pdf").exists()
@@ -87,5 +87,5 @@ def test_a_wrong_setting_exits_2_whatever_the_batch(tmp_path, monkeypatch, env, 
     monkeypatch.setattr(pipeline, "build_letter", None)  # nothing may be built
     code, out, err = build(*args, *extra, env=env)
     assert code == ExitCode.USAGE
-    assert err.startswith(f"error: {named}") and err.count("\n") == 1
+    assert err.startswith(f"{named}: error: ") and err.count("\n") == 1
     assert out == ""

@@ -173,7 +173,7 @@ def test_the_lock_file_is_never_a_symlink(built, monkeypatch):
     code, _, err = build("in", "-o", "out")
     assert code == ExitCode.ASSET
     assert err == (
-        "error: out/.briefpers.lock: is a symbolic link; briefpers never follows a link "
+        "out/.briefpers.lock: error: is a symbolic link; briefpers never follows a link "
         "for its lock file: remove it\n"
     )
     assert not target.exists()  # not created through the link

@@ -274,7 +274,7 @@ def test_cli_end_to_end(quiet: Server, tmp_path: Path) -> None:
             text=True,
             timeout=120,
         )
-        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        errors = [line for line in result.stderr.splitlines() if "error: " in line]
         assert result.returncode == code, result.stderr
         assert len(errors) == 1 and fragment in errors[0], result.stderr
         assert "Traceback" not in result.stderr
