@@ -31,9 +31,9 @@ STRICT_FLAG = $(if $(call yes,$(STRICT)),--strict,$(if $(call no,$(STRICT)),--no
 VERAPDF_READY = $(and $(HAVE_JAVA),$(HAVE_JAR))
 VALIDATE_FLAG = $(if $(call yes,$(VALIDATE)),--validate,$(if $(call no,$(VALIDATE)),,$(if \
 	$(VERAPDF_READY),--validate)))
-NOT_VALIDATED = $(if $(HAVE_JAVA),veraPDF could not be fetched (\`make tools\` tries \
-	again),it needs Java: install a Java runtime (as root \`make tools\` does) and \
-	\`make pdf\` validates)
+NOT_VALIDATED = $(if $(HAVE_JAVA),it could not be fetched (\`make tools\` tries again),it \
+	needs Java: install a Java runtime (as root, \`make tools\` does) and \`make pdf\` \
+	validates them)
 BUILD_FLAGS = $(if $(OUTPUT),-o $(OUTPUT)) $(if $(THEME),--theme $(THEME)) \
 	$(if $(PROFILE),--profile $(PROFILE)) $(if $(JOBS),-j $(JOBS)) $(STRICT_FLAG)
 
@@ -56,9 +56,9 @@ help: ## This list
 
 pdf: setup verapdf-if-java ## Set up, lint and build INPUT into OUTPUT (default output/)
 	@$(if $(call yes,$(STRICT)),,$(BIN)/briefpers lint $(INPUT) || true)
-	$(BIN)/briefpers build $(INPUT) $(BUILD_FLAGS) $(VALIDATE_FLAG)
+	$(strip $(BIN)/briefpers build $(INPUT) $(BUILD_FLAGS) $(VALIDATE_FLAG))
 	@$(if $(VALIDATE_FLAG)$(call no,$(VALIDATE)),,echo "note: PDFs not checked with \
-	veraPDF: $(NOT_VALIDATED); VALIDATE=0 silences this" >&2)
+	veraPDF, as $(NOT_VALIDATED); VALIDATE=0 silences this" >&2)
 
 lint: setup ## Lint the letters in INPUT (placeholders, dates, importers' remarks)
 	$(BIN)/briefpers lint $(STRICT_FLAG) $(INPUT)

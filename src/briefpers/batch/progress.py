@@ -122,8 +122,10 @@ class RichProgress:
 def summary_line(counts: dict[str, int], seconds: float) -> str:
     """`3 built, 10 up to date, 1 failed (14 letters, 2.3 s)`."""
     total = counts["letters"]
+    letters = f"{total} letter{'s' * (total != 1)}"
     if counts["skipped"] == total:
-        line = f"all {total} letters up to date ({seconds:.2f} s)"
+        everything = f"all {letters}" if total != 1 else letters
+        line = f"{everything} up to date ({seconds:.2f} s)"
     else:
         parts = [f"{counts['built']} built", f"{counts['skipped']} up to date"]
         if counts["failed"]:
@@ -131,7 +133,7 @@ def summary_line(counts: dict[str, int], seconds: float) -> str:
         not_run = total - counts["built"] - counts["skipped"] - counts["failed"]
         if not_run:
             parts.append(f"{not_run} not run")
-        line = f"{', '.join(parts)} ({total} letters, {seconds:.1f} s)"
+        line = f"{', '.join(parts)} ({letters}, {seconds:.1f} s)"
     if counts.get("validated"):
         compliant = counts["validated"] - counts["noncompliant"]
         line += f"; veraPDF: {compliant} of {counts['validated']} compliant"
