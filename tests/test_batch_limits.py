@@ -87,5 +87,5 @@ def test_a_wrong_setting_exits_2_whatever_the_batch(tmp_path, monkeypatch, env, 
     monkeypatch.setattr(pipeline, "build_letter", None)  # nothing may be built
     code, out, err = build(*args, *extra, env=env)
     assert code == ExitCode.USAGE
-    assert err.startswith(f"{named}: error: ") and err.count("\n") == 1
+    assert err.startswith(f"error: {named}") and err.count("\n") == 1
     assert out == ""

@@ -3,7 +3,7 @@
 `briefpers.toml` in the working folder, or the file given with `--config`,
 holds the defaults an office shares; flags on the command line override them:
 
-    theme = "rijk"              # a theme name, or a folder (relative to this file)
+    theme = "huisstijl"         # a theme name, or a folder (relative to this file)
     profile = "pdfa-3a-ua1"     # pdfa-3a-ua1, pdfa-2a-ua1 or pdfa-4f-ua2
     output = "archief"          # the output folder (relative to this file)
     jobs = 2                    # worker processes
