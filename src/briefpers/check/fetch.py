@@ -23,7 +23,7 @@ from briefpers.errors import ConfigError, DependencyError
 
 MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 ARTIFACT_PATH = "org/verapdf/apps/greenfield-apps"
-MAX_BYTES = 64 * 1024 * 1024  # the 1.28.2 jar is 9.5 MiB
+MAX_BYTES = 64 * 1024 * 1024  # the pinned jar is 9.5 MiB
 CHUNK = 1 << 16
 
 
