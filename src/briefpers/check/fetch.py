@@ -68,6 +68,7 @@ def fetch(dest_dir: Path, *, repository: str = MAVEN_CENTRAL, timeout: float = 1
     except OSError as exc:
         raise ConfigError(f"cannot write there: {exc.strerror}", path=dest_dir) from None
     try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would keep the jar from other users
         with os.fdopen(fd, "wb") as out:
             got = _download(url, out, timeout)
         if got != want:
