@@ -49,7 +49,7 @@ def test_a_letter_over_the_memory_limit_fails_in_process(tmp_path, monkeypatch):
     code, _, err = build("big.xml", "-o", "out", env={"BRIEFPERS_MAX_MEMORY": "512"})
     assert code == ExitCode.RENDER
     assert err == (
-        "error: big.xml: building the letter needed more memory than the limit of 512 MiB "
+        "big.xml: error: building the letter needed more memory than the limit of 512 MiB "
         "(BRIEFPERS_MAX_MEMORY changes it)\n"
     )
     assert not (tmp_path / "out" / "big.pdf").exists()

@@ -92,13 +92,13 @@ def test_a_read_only_output_folder_fails_before_rendering(
     code, out, err = build("in", "-o", folder.name)
     assert code == ExitCode.ASSET
     assert err in (
-        "error: ro: cannot write to the output folder: Read-only file system\n",
-        "error: ro: cannot write to the output folder: Permission denied\n",
+        "ro: error: cannot write to the output folder: Read-only file system\n",
+        "ro: error: cannot write to the output folder: Permission denied\n",
     )
     assert out == ""  # no letter was started, no summary of nothing
     code, _, err = build("in", "-o", f"{folder.name}/sub")
     assert code == ExitCode.ASSET
-    assert err.startswith("error: ro/sub: cannot create the output folder: ")
+    assert err.startswith("ro/sub: error: cannot create the output folder: ")
 
 
 def test_a_full_disk_fails_before_rendering(tmp_path, monkeypatch, tmpfs, no_rendering):
@@ -114,7 +114,7 @@ def test_a_full_disk_fails_before_rendering(tmp_path, monkeypatch, tmpfs, no_ren
         os.close(fd)
     code, _, err = build("in/letter-0.xml", "-o", "full")
     assert code == ExitCode.ASSET
-    assert err == "error: full: cannot write to the output folder: No space left on device\n"
+    assert err == "full: error: cannot write to the output folder: No space left on device\n"
 
 
 def test_a_disk_that_fills_up_fails_letters_not_the_run(tmp_path, monkeypatch, tmpfs):
@@ -146,5 +146,5 @@ def test_a_report_that_cannot_be_written_fails_first(tmp_path, monkeypatch, no_r
     make_letters(tmp_path / "in", 1)
     code, _, err = build("in", "-o", "out", "--report", "missing/r.json")
     assert code == ExitCode.ASSET
-    assert err == "error: missing/r.json: cannot write the report: no such folder\n"
+    assert err == "missing/r.json: error: cannot write the report: no such folder\n"
     assert not (tmp_path / "out").exists()

@@ -76,7 +76,7 @@ def test_a_letter_that_kills_its_worker_fails_alone():
     assert list(failed) == ["kill-me"]
     dead = failed["kill-me"]
     assert dead.exit_code == ExitCode.WORKER_DIED
-    assert dead.error.startswith("in/kill-me.xml: the worker process building this letter")
+    assert dead.error.startswith("in/kill-me.xml: error: the worker process building this letter")
     assert "killed by SIGKILL" in dead.error
 
 
@@ -108,7 +108,7 @@ def test_a_memory_hog_fails_with_the_memory_limit(tmp_path):
     for name, outcome in outcomes.items():
         assert outcome.exit_code == ExitCode.RENDER, outcome.error
         assert outcome.error == (
-            f"in/{name}.xml: building the letter needed more memory than the limit of "
+            f"in/{name}.xml: error: building the letter needed more memory than the limit of "
             f"512 MiB (BRIEFPERS_MAX_MEMORY changes it)"
         )
     # The workers survived their MemoryError: three letters, at most two processes.

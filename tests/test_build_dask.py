@@ -54,7 +54,7 @@ def test_dask_build(scheduler, tmp_path, monkeypatch):
     code, out, err = build(*args, "--report", "r.json")
     assert code == ExitCode.SOME_FAILED, err
     assert "4 built, 0 up to date, 1 failed" in out
-    assert err.count("error: in/bad.xml:1:") == 1
+    assert err.count("in/bad.xml:1:") == 1
     report = json.loads((tmp_path / "r.json").read_text())
     assert (report["executor"], report["workers"]) == ("dask", 2)
     assert len({r["worker"] for r in report["letters"] if r["status"] == "built"}) >= 1

@@ -111,7 +111,7 @@ def test_bad_input_one_line_and_nothing_written(tmp_path: Path, change, message,
     out = tmp_path / "out"
     result = run("build", str(bad), "-o", str(out))
     assert result.returncode == code
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in result.stderr.splitlines() if "error: " in line]
     assert len(errors) == 1 and message in errors[0] and str(bad) in errors[0]
     assert "Traceback" not in result.stderr
     assert not out.exists() or not any(out.iterdir())

@@ -158,7 +158,7 @@ def test_unsafe_names_are_refused_and_nothing_is_written(
     out = tmp_path / "deep" / "out"
     code, _out, err = run(pdf, "-o", out)
     assert code == 6, err
-    assert err.startswith(f"error: {pdf}: unsafe embedded file name") and why in err
+    assert err.startswith(f"{pdf}: error: unsafe embedded file name") and why in err
     assert len(err.strip().splitlines()) == 1
     # Names are checked before anything is written: not even the folder exists.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf"]
@@ -298,6 +298,6 @@ def test_broken_pdfs_are_one_clear_line(tmp_path: Path, kind: str) -> None:
     code, _out, err = run(pdf, "-o", tmp_path / "out")
     assert code == 6, err
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {pdf}: ")
+    assert len(lines) == 1 and lines[0].startswith(f"{pdf}: error: ")
     assert "internal error" not in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()

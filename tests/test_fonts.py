@@ -96,10 +96,10 @@ def test_cli_exit_code_and_one_line(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert result.returncode == ExitCode.ASSET, result.stderr
     assert errors == [
-        f"error: {path}:{BODY_LINE + 1}: U+4E2D '中' is in none of the theme's fonts "
+        f"{path}:{BODY_LINE + 1}: error: U+4E2D '中' is in none of the theme's fonts "
         "(DejaVu Sans, DejaVu Serif)"
     ]
     assert not list((tmp_path / "out").glob("*.pdf"))

@@ -52,7 +52,7 @@ def _args(case: dict, out: Path) -> list[str]:
 
 
 def _check(case: dict, code: int, stdout: str, stderr: str, out: Path) -> None:
-    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in stderr.splitlines() if "error: " in line]
     assert "Traceback" not in stdout + stderr
     assert code == case["code"], stderr
     if case["code"] == 0:
@@ -62,7 +62,7 @@ def _check(case: dict, code: int, stdout: str, stderr: str, out: Path) -> None:
     assert case["message"] in errors[0], errors[0]
     # The line names the file as the user gave it (a wrong setting is not the letter's).
     if not case.get("why", "").startswith("a setting"):
-        assert errors[0].startswith(f"error: tests/bad_input/{case['file']}"), errors[0]
+        assert errors[0].startswith(f"tests/bad_input/{case['file']}"), errors[0]
     leftovers = sorted(p.name for p in out.iterdir()) if out.exists() else []
     assert not leftovers, leftovers
 

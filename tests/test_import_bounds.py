@@ -56,7 +56,7 @@ def test_input_over_the_size_limit_is_refused_never_truncated(tmp_path, kind):
     result = runner.invoke(main, ["import", kind, str(source), "-o", str(out)], env=env)
     assert result.exit_code == 3
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {source}: ")
+    assert len(lines) == 1 and lines[0].startswith(f"{source}: error: ")
     assert f"{size - 1:,}" in lines[0] and "BRIEFPERS_MAX_SOURCE_BYTES" in lines[0]
     assert not out.exists()
     # At the limit exactly, the whole input is imported: its last footnote too.
@@ -225,7 +225,7 @@ def test_the_import_honours_its_time_limit(tmp_path):
         )
         assert result.exit_code == 5
         assert result.stderr.splitlines() == [
-            f"error: {source}: importing the letter took longer than the limit of 0.001 s "
+            f"{source}: error: importing the letter took longer than the limit of 0.001 s "
             "(--timeout or BRIEFPERS_TIMEOUT changes it)"
         ]
         assert not out.exists()
@@ -238,5 +238,5 @@ def test_official_xml_with_a_character_xml_cannot_hold_is_refused(tmp_path, char
     result = CliRunner().invoke(main, ["import", "opxml", str(source), "-o", str(tmp_path / "o")])
     assert result.exit_code == 3
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {source}:")
+    assert len(lines) == 1 and lines[0].startswith(f"{source}:")
     assert "not well-formed" in lines[0] or "cannot read XML" in lines[0]

@@ -376,7 +376,7 @@ def test_a_text_that_is_not_a_letter_is_refused(tmp_path):
     assert result.exit_code == 3
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        f"error: {text}: this text does not look like a letter: no date, "
+        f"{text}: error: this text does not look like a letter: no date, "
         "subject, recipient, salutation, closing or signature was found"
     ]
     assert not (tmp_path / "x.xml").exists()

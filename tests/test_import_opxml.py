@@ -317,7 +317,7 @@ def test_a_record_that_disagrees_with_the_document_is_an_error(tmp_path, change,
     result = CliRunner().invoke(main, ["import", "opxml", str(document), "-o", str(out)])
     assert result.exit_code == 3
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {document}:")
+    assert len(lines) == 1 and lines[0].startswith(f"{document}:")
     assert message in lines[0]
     assert not out.exists()
 

@@ -81,7 +81,7 @@ def test_an_original_date_that_contradicts_the_text_is_an_error(tmp_path):
     result, out = _import(tmp_path, "--reissue-of", IDENT, "--original-date", "2024-06-17")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"error: {KAMERSTUK}: --original-date 2024-06-17 contradicts the letter's own date "
+        f"{KAMERSTUK}: error: --original-date 2024-06-17 contradicts the letter's own date "
         "2024-06-16 found in the text; leave --original-date out or correct the input"
     ]
     assert not out.exists()

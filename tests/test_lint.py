@@ -141,11 +141,14 @@ def test_cli_output_format(tmp_path):
     result = runner.invoke(main, ["lint", str(warned)])
     assert result.exit_code == 0
     line = _line_of(warned, "<date>")
-    assert result.stdout == f"{warned}:{line}: warning: the date 2999-01-01 is in the future\n"
+    column = warned.read_text().splitlines()[line - 1].index("<date>") + 1
+    assert result.stdout == (
+        f"{warned}:{line}:{column}: warning: the date 2999-01-01 is in the future\n"
+    )
     assert "1 files: 0 errors, 1 warnings" in result.stderr
     result = runner.invoke(main, ["lint", "--strict", str(warned)])
     assert result.exit_code == 8
-    assert result.stdout.startswith(f"{warned}:{line}: error: ")
+    assert result.stdout.startswith(f"{warned}:{line}:{column}: error: ")
     result = runner.invoke(main, ["lint", str(tmp_path)])  # a folder: its *.xml
     assert result.exit_code == 0 and str(warned) in result.stdout
     result = runner.invoke(main, ["lint", str(NAVO)])

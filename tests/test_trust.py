@@ -60,10 +60,11 @@ def test_a_letter_cannot_pick_a_theme_folder(tmp_path: Path) -> None:
     done = run(["build", "input", "-o", "output"], tmp_path)
     assert not (tmp_path / "PWNED").exists() and not (tmp_path / "input" / "PWNED").exists()
     assert done.returncode == ExitCode.SOME_FAILED, done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in done.stderr.splitlines() if ": error: " in line]
     assert len(errors) == 2, done.stderr
-    assert "input/a.xml: no theme 'evil'" in done.stderr  # not found on the operator's path
-    assert "input/b.xml:2:35: theme must be the name of a theme" in done.stderr  # a path
+    # Not found on the operator's path; the line names the letter's theme attribute.
+    assert "input/a.xml:2:35: error: no theme 'evil'" in done.stderr
+    assert "input/b.xml:2:35: error: theme must be the name of a theme" in done.stderr  # a path
     assert "Traceback" not in done.stderr
     assert not list((tmp_path / "output").glob("*.pdf"))
 
@@ -88,7 +89,7 @@ def test_templates_are_sandboxed_even_for_the_operator(tmp_path: Path, payload: 
     done = run(["build", "letter.xml", "-o", "out", "--theme", str(theme)], tmp_path)
     assert done.returncode == ExitCode.ASSET, done.stderr
     assert not (tmp_path / "PWNED").exists()
-    [error] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    [error] = [line for line in done.stderr.splitlines() if ": error: " in line]
     assert "template error: SecurityError" in error and "letter.html.j2:1" in error
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 

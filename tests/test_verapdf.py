@@ -310,11 +310,11 @@ def test_a_broken_jar_is_a_dependency_error(
 
 
 def test_the_version_is_written_once() -> None:
-    """tools/verapdf.version is read by the Makefile, the fetch script and the module."""
+    """tools/verapdf.version is read by the Makefile, the fetcher and the module."""
     written = (ROOT / "tools" / "verapdf.version").read_text().strip()
     assert written == VERAPDF_VERSION
     assert re.fullmatch(r"\d+(\.\d+)+", written)
-    for path in ("Makefile", "tools/fetch-verapdf.sh", "src/briefpers/check/verapdf.py"):
+    for path in ("Makefile", "src/briefpers/check/fetch.py", "src/briefpers/check/verapdf.py"):
         text = (ROOT / path).read_text()
         assert written not in text, path
         assert "verapdf.version" in text, path

@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from briefpers import __version__
-from briefpers.errors import BriefpersError, ExitCode
+from briefpers.errors import BriefpersError, ExitCode, UsageError, diagnostic
 from briefpers.profiles import DEFAULT_PROFILE, PROFILES
 from briefpers.sign.options import LEVELS
 
-DEBUG = {"on": False}
+# How much the CLI says (the progress display's levels).
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+@dataclass
+class Cli:
+    """What the global options asked for, for this invocation."""
+
+    debug: bool = False
+    level: int = NORMAL  # QUIET (-q), NORMAL, VERBOSE (-v)
+    progress: bool | None = None  # None: a bar on a terminal, unless CI is set
+    config: Path | None = None  # --config: the office settings file
+    stdout_taken: bool = False  # `--report -`/`--json -`: people's lines go to stderr
+
+
+CLI = Cli()
 
 
 def fail(exc: BaseException) -> None:
     """Print one line for a known error (a traceback only with --debug) and exit."""
-    if DEBUG["on"]:
+    if CLI.debug:
         traceback.print_exception(exc)
-    # One line, whatever the message holds (libxml2 and others embed newlines).
     if isinstance(exc, BriefpersError):
-        click.echo(f"error: {_one_line(str(exc))}", err=True)
+        click.echo(exc.diagnostic(), err=True)
         sys.exit(int(exc.exit_code))
-    message = _one_line(f"{type(exc).__name__}: {exc}")
-    click.echo(f"error: internal error: {message} (rerun with --debug)", err=True)
+    message = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)"
+    click.echo(diagnostic(None, "error", message), err=True)
     sys.exit(int(ExitCode.INTERNAL))
 
 
@@ -34,8 +50,25 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def say(line: str, level: int = NORMAL) -> None:
+    """A line for people (not an error): to stdout unless stdout carries JSON; -q hides it."""
+    if CLI.level >= level:
+        click.echo(line, err=CLI.stdout_taken)
+
+
+def note(line: str, level: int = NORMAL) -> None:
+    """A remark on stderr (`note: …`), hidden by -q."""
+    if CLI.level >= level:
+        click.echo(line, err=True)
+
+
 class Group(click.Group):
     """Turns every escaping exception into one line and a documented exit code."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if parent is None:  # a new invocation (tests run many in one process)
+            CLI.__init__()
+        return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -47,6 +80,58 @@ class Group(click.Group):
             sys.exit(int(ExitCode.INTERRUPTED))
         except Exception as exc:
             fail(exc)
+
+
+def _quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        CLI.level = QUIET
+
+
+def _verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    if value:
+        CLI.level = NORMAL + value
+
+
+def _progress(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    if value is not None:
+        CLI.progress = value
+
+
+def _config(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        CLI.config = value
+
+
+def global_options(command):
+    """-q, -v, --progress/--no-progress and --config: on `briefpers` and on every
+    command, so `briefpers -q build` and `briefpers build -q` mean the same."""
+    for option in reversed(
+        [
+            click.option(
+                "-q", "--quiet", is_flag=True, expose_value=False, callback=_quiet,
+                help="Print errors (and lint findings) only.",
+            ),
+            click.option(
+                "-v", "--verbose", count=True, expose_value=False, callback=_verbose,
+                help="Say more: why each letter was built, what was up to date, "
+                "which settings file is in use.",
+            ),
+            click.option(
+                "--progress/--no-progress", default=None, expose_value=False,
+                callback=_progress,
+                help="A progress bar (default: on a terminal, off when CI is set "
+                "or output is not a terminal).",
+            ),
+            click.option(
+                "--config", type=click.Path(dir_okay=False, path_type=Path),
+                expose_value=False, callback=_config,
+                help="The office settings file (default: briefpers.toml in the "
+                "working folder, if there is one).",
+            ),
+        ]
+    ):  # fmt: skip
+        command = option(command)
+    return command
 
 
 def output_folder_option(help_text: str):
@@ -68,12 +153,16 @@ theme_option = click.option(
 
 
 def settings_from_env(timeout: float | None = None):
-    """Read the environment once, here at the edge (a wrong setting: exit 2)."""
+    """Read the environment and the office settings file once, here at the edge
+    (a wrong setting: exit 2, before anything else happens)."""
     import dataclasses
 
+    from briefpers import office
     from briefpers.settings import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(office_file=office.find(Path(), CLI.config))
+    if settings.office.path is not None:
+        note(f"note: settings from {settings.office.path}", VERBOSE)
     if timeout is not None:
         limits = dataclasses.replace(settings.limits, timeout=timeout)
         settings = dataclasses.replace(settings, limits=limits)
@@ -117,7 +206,7 @@ def sign_options(settings, flags: dict):
     from briefpers.sign.options import SignOptions, require_pyhanko
 
     require_pyhanko()
-    base = getattr(settings, "sign", None) or SignOptions()  # the office settings' [sign]
+    base = settings.office.section("sign") or SignOptions()  # the office settings' [sign]
     options = base.with_overrides(
         key=flags.pop("key", None),
         cert=flags.pop("cert", None),
@@ -146,46 +235,86 @@ def quiet_pyhanko() -> None:
     for name in ("pyhanko", "pyhanko_certvalidator", "aiohttp"):
         logger = logging.getLogger(name)
         logger.addHandler(logging.NullHandler())
-        logger.propagate = DEBUG["on"]
+        logger.propagate = CLI.debug
+
+
+def in_ci() -> bool:
+    """`CI` set to anything but empty, 0, false or no (as CI services set it)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _display(count: int):
+    """A progress bar on a terminal, else a line per letter (see `--progress`)."""
+    from briefpers.batch import progress
+
+    bar = CLI.progress if CLI.progress is not None else sys.stderr.isatty() and not in_ci()
+    if bar and CLI.level > QUIET and count:
+        from rich.console import Console
+
+        console = Console(stderr=True, force_terminal=True if CLI.progress else None)
+        return progress.RichProgress(console, CLI.level)
+
+    def echo(line: str, err: bool) -> None:
+        click.echo(line, err=err or CLI.stdout_taken)
+
+    return progress.PlainProgress(echo, CLI.level)
+
+
+def _stdout(path: Path | None) -> bool:
+    """`-` for --report or --json: the JSON goes to standard output."""
+    return path is not None and str(path) == "-"
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefpers")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@global_options
 def main(debug: bool) -> None:
-    """Turn letter XML sources into archival PDF/A-3a + PDF/UA-1 letters."""
-    DEBUG["on"] = debug
+    """Turn letter XML sources into archival PDF/A-3a + PDF/UA-1 letters.
+
+    Settings: flags, then the environment (BRIEFPERS_*), then the office
+    settings file (briefpers.toml or --config), then the defaults.
+    """
+    CLI.debug = debug
 
 
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
-@output_folder_option("Folder for the PDFs.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the PDFs (default: the settings file's `output`, else output/).",
+)
 @theme_option
 @click.option(
     "--profile",
     type=click.Choice(list(PROFILES)),
-    default=DEFAULT_PROFILE,
-    show_default=True,
-    help="Archival profile; pdfa-2a-ua1 embeds no source.",
+    help=f"Archival profile (default: the settings file's, else {DEFAULT_PROFILE}); "
+    "pdfa-2a-ua1 embeds no source.",
 )
 @click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    help="Worker processes (default: all cores; with dask and no --scheduler: local workers).",
+    help="Worker processes (default: the settings file's, else all cores; with dask and "
+    "no --scheduler: local workers).",
 )
 @click.option("--force", is_flag=True, help="Rebuild every letter, up to date or not.")
 @click.option(
-    "--validate",
+    "--validate/--no-validate",
     "run_validate",
-    is_flag=True,
-    help="Validate the PDFs with veraPDF (one JVM) and record verdicts in the manifest.",
+    default=None,
+    help="Validate the PDFs with veraPDF (one JVM) and record verdicts in the manifest "
+    "(default: the settings file's, else no).",
 )
 @click.option(
     "--report",
     "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the run's JSON report (per letter: status, error, durations) to FILE.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write the run's JSON report (per letter: status, error, durations) to FILE; "
+    "- for standard output.",
 )
 @click.option(
     "--executor",
@@ -200,7 +329,10 @@ def main(debug: bool) -> None:
     help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster).",
 )
 @click.option(
-    "--strict", is_flag=True, help="Lint first; any finding (warnings too) stops the build."
+    "--strict/--no-strict",
+    default=None,
+    help="Lint first; any finding (warnings too) stops the build (default: the settings "
+    "file's, else no).",
 )
 @click.option(
     "--timeout",
@@ -215,18 +347,19 @@ def main(debug: bool) -> None:
 )
 @click.option("--resign", is_flag=True, help="Sign every letter anew (implies --sign).")
 @signing_options
+@global_options
 def build(
     sources: tuple[Path, ...],
-    out_dir: Path,
+    out_dir: Path | None,
     theme: str | None,
-    profile: str,
+    profile: str | None,
     jobs: int | None,
     force: bool,
-    run_validate: bool,
+    run_validate: bool | None,
     report_path: Path | None,
     executor: str,
     scheduler: str | None,
-    strict: bool = False,
+    strict: bool | None = None,
     timeout: float | None = None,
     run_sign: bool = False,
     resign: bool = False,
@@ -245,6 +378,7 @@ def build(
         Options,
         check_report_path,
         interrupt_on_sigterm,
+        report_json,
         write_report,
     )
     from briefpers.batch.sources import find_sources
@@ -252,12 +386,19 @@ def build(
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
     settings = settings_from_env(timeout)
-    if report_path is not None:
+    office = settings.office
+    out_dir = out_dir or office.output or Path("output")
+    theme = theme or office.theme
+    profile = profile or office.profile or DEFAULT_PROFILE
+    jobs = jobs or office.jobs
+    strict = office.strict is True if strict is None else strict
+    run_validate = office.validate is True if run_validate is None else run_validate
+    CLI.stdout_taken = _stdout(report_path)
+    if report_path is not None and not CLI.stdout_taken:
         check_report_path(report_path)  # exit 4 now, not after building every letter
     found = find_sources(sources or (Path("input"),))
     if not found:
-        click.echo("nothing to build: no *.xml sources found", err=True)
-        sys.exit(int(ExitCode.USAGE))
+        raise UsageError("nothing to build: no *.xml sources found")
     if strict:
         from briefpers.lint import gate
 
@@ -277,17 +418,10 @@ def build(
     batch.plan()  # an output folder that cannot be written: exit 4 here, before rendering
     for line in batch.warnings:
         click.echo(line, err=True)
+    for result in batch.results:
+        say(progress.skipped_line(result), VERBOSE)
     runner = make_executor(executor, jobs=jobs, scheduler=scheduler)
-
-    def echo(line: str, err: bool) -> None:
-        click.echo(line, err=err)
-
-    if sys.stderr.isatty():
-        from rich.console import Console
-
-        display: progress.Display = progress.RichProgress(Console(stderr=True))
-    else:
-        display = progress.PlainProgress(echo)
+    display = _display(batch.to_run)
     display.start(len(found), batch.to_run)
     try:
         with interrupt_on_sigterm():
@@ -297,7 +431,7 @@ def build(
         display.close()
     if run_validate:
         for result in batch.validate():
-            click.echo(progress.verdict_line(result))
+            say(progress.verdict_line(result))
     if signer is not None:
         _sign_batch(batch, signer, sign_with, resign)
 
@@ -311,12 +445,13 @@ def build(
         code = ExitCode.CHECK_FAILED
     else:
         code = ExitCode.OK
-    click.echo(progress.summary_line(counts, batch.seconds))
+    say(progress.summary_line(counts, batch.seconds))
     if report_path is not None:
-        write_report(
-            report_path,
-            batch.report(executor=runner.name, workers=runner.workers, exit_code=int(code)),
-        )
+        report = batch.report(executor=runner.name, workers=runner.workers, exit_code=int(code))
+        if CLI.stdout_taken:
+            click.echo(report_json(report), nl=False)
+        else:
+            write_report(report_path, report)
     if code:
         sys.exit(int(code))
 
@@ -332,6 +467,7 @@ def build(
     type=click.FloatRange(min=0),
     help="Seconds per PDF before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
 )
+@global_options
 def check(pdfs: tuple[Path, ...], theme: str | None, timeout: float | None) -> None:
     """Fast in-process preflight of archival PDFs (no Java).
 
@@ -345,8 +481,9 @@ def check(pdfs: tuple[Path, ...], theme: str | None, timeout: float | None) -> N
     from briefpers.errors import TimeLimitError
     from briefpers.limits import deadline
 
-    seconds = settings_from_env(timeout).limits.timeout
-    fonts_for = _theme_fonts(theme)
+    settings = settings_from_env(timeout)
+    seconds = settings.limits.timeout
+    fonts_for = _theme_fonts(theme, settings)
     bad = 0
     for path in pdfs:
         try:
@@ -355,10 +492,10 @@ def check(pdfs: tuple[Path, ...], theme: str | None, timeout: float | None) -> N
         except TimeLimitError as exc:
             report = Report(path, problems=[exc.message])
         facts = " ".join(f"{k}={v}" for k, v in report.facts.items())
-        for note in report.notes:
-            click.echo(f"note: {path}: {note}", err=True)
+        for remark in report.notes:
+            note(diagnostic(str(path), "note", remark))
         if report.ok:
-            click.echo(f"ok   {path} {facts}")
+            say(f"ok   {path} {facts}")
         else:
             bad += 1
             click.echo(f"FAIL {path}: {_one_line('; '.join(report.problems))}")
@@ -366,31 +503,11 @@ def check(pdfs: tuple[Path, ...], theme: str | None, timeout: float | None) -> N
         sys.exit(int(ExitCode.CHECK_FAILED))
 
 
-def _theme_fonts(forced: str | None):
+def _theme_fonts(forced: str | None, settings=None):
     """For `check`: the font files of the theme given, else of the theme a PDF names."""
-    import re
+    from briefpers.api import theme_fonts
 
-    from briefpers.errors import BriefpersError
-    from briefpers.themes import load_theme
-
-    if forced is not None:
-        files = [face.path for face in load_theme(forced).fonts]  # a wrong --theme: exit now
-        return lambda _named: files
-    cache: dict[str, list[Path] | None] = {}
-
-    def rule(named: str | None) -> list[Path] | None:
-        # The name comes from the PDF, which may be hostile: a plain theme
-        # name only, never a path.
-        if not named or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", named):
-            return None
-        if named not in cache:
-            try:
-                cache[named] = [face.path for face in load_theme(named).fonts]
-            except BriefpersError:
-                cache[named] = None
-        return cache[named]
-
-    return rule
+    return theme_fonts(forced, settings)
 
 
 @main.command()
@@ -400,14 +517,22 @@ def _theme_fonts(forced: str | None):
     help="Check one flavour instead of all the file declares: 1a 1b 2a 2b 2u 3a 3b 3u "
     "4 4e 4f (PDF/A), ua1 ua2 (PDF/UA), wt1a wt1r (WTPDF).",
 )
-@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write verdicts as JSON.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write verdicts as JSON to FILE; - for standard output.",
+)
+@global_options
 def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None) -> None:
     """Validate PDFs with veraPDF: exit 0 only if every declared flavour passes.
 
     Without --flavour each file is checked against every flavour its XMP
-    declares (PDF/A-1 to 4, PDF/UA-1 and 2). Exit 6: a file failed or could
-    not be validated; 7: veraPDF or Java is missing or failed to run; 2: an
-    unknown flavour.
+    declares (PDF/A-1 to 4, PDF/UA-1 and 2). veraPDF is found through
+    BRIEFPERS_VERAPDF, `verapdf` in the settings file, or the copy
+    `briefpers fetch-verapdf` fetched. Exit 6: a file failed or could not be
+    validated; 7: veraPDF or Java is missing or failed to run; 2: an unknown
+    flavour.
     """
     import json
 
@@ -416,29 +541,35 @@ def validate(pdfs: tuple[Path, ...], flavour: str | None, json_out: Path | None)
     from briefpers.check.verapdf import validate as run_verapdf
 
     check_flavour(flavour)  # before Java is even looked for
+    CLI.stdout_taken = _stdout(json_out)
     verdicts = run_verapdf(list(pdfs), flavour=flavour, jar=settings_from_env().verapdf_jar)
     failed_rules = 0
     for verdict in verdicts:
         if verdict.error:
-            click.echo(f"FAIL {verdict.path}: {verdict.error}")
+            click.echo(f"FAIL {verdict.path}: {verdict.error}", err=CLI.stdout_taken)
             continue
         for result in verdict.flavours:
             failed_rules += result.failed_rule_count
-            status = "PASS" if result.compliant else "FAIL"
-            line = f"{status} {verdict.path} {result.flavour}"
+            line = f"{'PASS' if result.compliant else 'FAIL'} {verdict.path} {result.flavour}"
             if not result.compliant:
                 rules = ", ".join(r.rule_id for r in result.failed_rules)
                 line += f": {result.failed_rule_count} failed rules ({rules})"
-            click.echo(line)
+                click.echo(line, err=CLI.stdout_taken)
+            else:
+                say(line)
     passed = sum(v.compliant for v in verdicts)
     flavours = sum(len(v.flavours) for v in verdicts)
-    click.echo(
+    say(
         f"{passed} of {len(verdicts)} files compliant; {flavours} flavour checks, "
         f"{failed_rules} failed rules"
     )
     if json_out:
         data = {"verdicts": [v.to_dict() for v in verdicts]}
-        write_atomic(json_out, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        if CLI.stdout_taken:
+            click.echo(text, nl=False)
+        else:
+            write_atomic(json_out, text.encode())
     if passed != len(verdicts):
         sys.exit(int(ExitCode.CHECK_FAILED))
 
@@ -471,6 +602,7 @@ def _sign_batch(batch, signer, options, resign: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the signed PDFs (default: each PDF is signed in place).",
 )
+@global_options
 def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
     """Sign archival PDFs (PAdES B-B, B-T, B-LT or B-LTA) as an incremental update.
 
@@ -553,6 +685,7 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
     type=click.FloatRange(min=0),
     help="Seconds per PDF before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
 )
+@global_options
 def verify(
     pdfs: tuple[Path, ...],
     trust: tuple[Path, ...],
@@ -649,6 +782,66 @@ def _verify_lines(report) -> list[str]:
     return lines
 
 
+@main.command("fetch-verapdf")
+@click.option(
+    "--to",
+    "dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the jar (default: tools/verapdf/ in a source checkout, else "
+    "~/.local/share/briefpers/verapdf/, where briefpers looks for it).",
+)
+@click.option(
+    "--repository",
+    metavar="URL",
+    help="A Maven repository to fetch from instead of Maven Central (an office mirror).",
+)
+@click.option(
+    "--archive/--no-archive",
+    default=True,
+    show_default=True,
+    help="Also make the class-data-sharing archive that halves veraPDF's start-up "
+    "(needs Java; skipped without it).",
+)
+@global_options
+def fetch_verapdf(dest: Path | None, repository: str | None, archive: bool) -> None:
+    """Fetch the pinned veraPDF validator from Maven Central (no Java or Maven needed).
+
+    The jar's SHA-256 is checked against the one pinned in briefpers; a
+    matching copy already there is kept. Exit 7: it could not be fetched or
+    did not match; 2: the folder cannot be written.
+    """
+    import shutil
+
+    from briefpers.check import fetch
+    from briefpers.check.verapdf import VERAPDF_VERSION, checkout_copy, fetched_copy
+
+    settings = settings_from_env()
+    default = (
+        checkout_copy().parent
+        if checkout_copy().parent.parent.is_dir()
+        else fetched_copy(settings.data_home).parent
+    )
+    folder = dest or default
+    found = fetch.fetch(folder, repository=repository or fetch.MAVEN_CENTRAL)
+    done = "fetched from " + found.url if found.downloaded else "already present"
+    say(f"veraPDF {VERAPDF_VERSION} {done}: {found.jar}")
+    if archive and shutil.which("java"):
+        from briefpers.check.verapdf import class_archive, make_class_archive
+
+        if not class_archive(found.jar).is_file():
+            try:
+                say(f"made the class archive {make_class_archive(found.jar)}")
+            except BriefpersError as exc:
+                note(diagnostic(None, "note", f"no class archive (only slower): {exc}"))
+    elif not shutil.which("java"):
+        note("note: validating needs Java: install a Java runtime (e.g. default-jre-headless)")
+    if dest is not None and found.jar.resolve() not in (
+        checkout_copy().resolve(),
+        fetched_copy(settings.data_home).resolve(),
+    ):
+        say(f"use it with: export BRIEFPERS_VERAPDF={found.jar} (or `verapdf` in briefpers.toml)")
+
+
 @main.command()
 @click.argument("pdf", type=click.Path(path_type=Path))
 @click.option(
@@ -663,6 +856,7 @@ def _verify_lines(report) -> list[str]:
     type=click.FloatRange(min=0),
     help="Seconds before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
 )
+@global_options
 def extract(pdf: Path, output: Path | None, timeout: float | None) -> None:
     """Write the XML source embedded in an archival PDF, and the assets beside it.
 
@@ -696,31 +890,38 @@ def extract(pdf: Path, output: Path | None, timeout: float | None) -> None:
             write_atomic(output, found.source.data)
         except OSError as exc:
             raise ConfigError(f"cannot write: {exc.strerror or exc}", path=output) from None
-        click.echo(f"wrote {output}", err=True)
+        note(f"wrote {output}")
     else:
         files = [(found.source.path, found.source.data)]
         files += [(asset.path, asset.data) for asset in found.assets]
         write_tree(output, files)
         assets = len(found.assets)
-        click.echo(
-            f"wrote {output / found.source.name} and {assets} asset{'s' * (assets != 1)}",
-            err=True,
-        )
+        note(f"wrote {output / found.source.name} and {assets} asset{'s' * (assets != 1)}")
 
 
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @theme_option
+@global_options
 def html(source: Path, theme: str | None) -> None:
     """Print the HTML stage of a letter (for theme work)."""
     from briefpers.pipeline import render_letter_html
 
-    click.echo(render_letter_html(source, settings=settings_from_env(), theme=theme))
+    settings = settings_from_env()
+    theme = theme or settings.office.theme
+    click.echo(render_letter_html(source, settings=settings, theme=theme))
 
 
 @main.command()
-def schema() -> None:
-    """Print the path of the letter schema (XSD)."""
+@click.option("--report", is_flag=True, help="The JSON Schema of `build --report` instead.")
+@global_options
+def schema(report: bool) -> None:
+    """Print the path of the letter schema (XSD), or of the report's JSON Schema."""
+    if report:
+        from briefpers.batch.run import report_schema_path
+
+        click.echo(report_schema_path())
+        return
     from briefpers.source.load import schema_path
 
     click.echo(schema_path())
@@ -732,6 +933,7 @@ def schema() -> None:
 @theme_option
 @click.option("--dpi", type=click.IntRange(10, 600), default=60, show_default=True)
 @click.option("--gray", is_flag=True, help="16 shades of grey (small files, for references).")
+@global_options
 def preview(
     sources: tuple[Path, ...], out_dir: Path, theme: str | None, dpi: int, gray: bool
 ) -> None:
@@ -741,36 +943,46 @@ def preview(
     from briefpers.preview import stale_pages
 
     settings = settings_from_env()
+    theme = theme or settings.office.theme
     for source in sources:
         result = make_preview(source, settings=settings, theme=theme, dpi=dpi, gray=gray)
         for name, png in zip(result.names(), result.pages, strict=True):
             write_atomic(out_dir / name, png)
         for old in stale_pages(out_dir, result):
             old.unlink()
-        click.echo(f"wrote {len(result.pages)} pages of {source} to {out_dir}/{result.stem}-*.png")
+        say(f"wrote {len(result.pages)} pages of {source} to {out_dir}/{result.stem}-*.png")
 
 
 @main.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def lint(sources: tuple[Path, ...], strict: bool) -> None:
-    """Check letter sources before publishing: placeholders, empty notes, dates, names.
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Treat warnings as errors (default: the settings file's `strict`, else no).",
+)
+@global_options
+def lint(sources: tuple[Path, ...], strict: bool | None) -> None:
+    """Check letter sources before publishing: placeholders, empty notes, dates, names,
+    importers' remarks still standing.
 
-    Prints `file:line: error|warning: message`. Exit 0: clean, or only
+    Prints `file:line:col: error|warning: message`. Exit 0: clean, or only
     warnings without --strict; 8: errors; 3: a source is unreadable or invalid.
     """
     from briefpers.lint import expand, lint_paths
 
+    settings = settings_from_env()
+    strict = settings.office.strict is True if strict is None else strict
     files = expand(sources)
     result = lint_paths(files, strict=strict)
     for finding in result.findings:
         click.echo(str(finding))
-    click.echo(f"{len(files)} files: {result.errors} errors, {result.warnings} warnings", err=True)
+    note(f"{len(files)} files: {result.errors} errors, {result.warnings} warnings")
     if result.exit_code:
         sys.exit(int(result.exit_code))
 
 
-@main.group(name="import")
+@main.group(name="import", cls=click.Group)
+@global_options
 def import_group() -> None:
     """Import an old letter into a letter source, to check and then build."""
 
@@ -868,6 +1080,7 @@ def _run_import(importer, file: Path, output: Path | None, options: dict) -> Non
 
 @import_group.command("text")
 @_import_options
+@global_options
 def import_text(file: Path, output: Path | None, **options) -> None:
     """Import FILE, a letter's text as pdftotext writes it (UTF-8)."""
     from briefpers.importers.text import import_text_file
@@ -883,6 +1096,7 @@ def import_text(file: Path, output: Path | None, **options) -> None:
     help="The publication's metadata record (default: found beside FILE, e.g. "
     "kst-…/metadata.xml or kst-…_metadata.xml).",
 )
+@global_options
 def import_opxml(file: Path, output: Path | None, **options) -> None:
     """Import FILE, official publication XML (Kamerstuk, Staatsblad, Staatscourant, …)."""
     from briefpers.importers.opxml import import_opxml_file

@@ -62,6 +62,18 @@ class BriefpersError(Exception):
             return self.message
         return f"{self.location()}: {self.message}"
 
+    def diagnostic(self, severity: str = "error") -> str:
+        """The one line the user sees: `file:line:col: error: message`."""
+        where = None if self.path is None and self.line is None else self.location()
+        return diagnostic(where, severity, self.message)
+
+
+def diagnostic(location: str | None, severity: str, message: str) -> str:
+    """One line in the form editors and CI annotate: `file:line:col: severity: message`
+    (`severity: message` when nothing is located)."""
+    text = " ".join(message.split())  # libxml2 and others embed newlines
+    return f"{location}: {severity}: {text}" if location else f"{severity}: {text}"
+
 
 class SourceError(BriefpersError):
     """The letter source is not well-formed, not valid, or not safe to read."""

@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
 
-from briefpers.errors import ExitCode, LintError, SourceError
+from briefpers.errors import ExitCode, LintError, SourceError, diagnostic
 from briefpers.source.load import parse, read_source, validate
 from briefpers.source.model import KAMERSTUK, PLACEHOLDER_DATE
 
@@ -49,14 +49,20 @@ class Finding:
     severity: str  # ERROR or WARNING
     message: str
     fatal: bool = False  # the file could not be read or is not a valid letter
+    column: int | None = None
+    # What to look for on the line to find the column (a tag, the placeholder).
+    needle: str | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity}: {self.message}"
+        """`file:line:col: severity: message`, the one format of every diagnostic."""
+        where = self.path
+        if self.line:
+            where += f":{self.line}" + (f":{self.column}" if self.column else "")
+        return diagnostic(where, self.severity, self.message)
 
     def strict(self) -> Finding:
         """The same finding as an error."""
-        return Finding(self.path, self.line, ERROR, self.message, self.fatal)
+        return replace(self, severity=ERROR)
 
 
 def lint_file(path: Path | str, *, today: dt.date | None = None) -> list[Finding]:
@@ -68,15 +74,36 @@ def lint_file(path: Path | str, *, today: dt.date | None = None) -> list[Finding
     except OSError as exc:
         return [Finding(name, None, ERROR, f"cannot read: {exc.strerror}", fatal=True)]
     except SourceError as exc:
-        return [Finding(name, exc.line, ERROR, exc.message, fatal=True)]
+        return [Finding(name, exc.line, ERROR, exc.message, fatal=True, column=exc.column)]
     findings = []
     try:
-        validate(tree, path)
+        validate(tree, path, data=data)
     except SourceError as exc:
-        findings.append(Finding(name, exc.line, ERROR, exc.message, fatal=True))
+        findings.append(Finding(name, exc.line, ERROR, exc.message, True, exc.column))
     findings.extend(lint_tree(tree.getroot(), name, today=today or dt.date.today()))
     unique = {(f.line, f.severity, f.message): f for f in reversed(findings)}  # fatal ones win
-    return sorted(unique.values(), key=lambda f: (f.line or 0, f.severity != ERROR, f.message))
+    lines = _source_lines(data, tree.docinfo.encoding)
+    located = [_with_column(f, lines) for f in unique.values()]
+    return sorted(located, key=lambda f: (f.line or 0, f.severity != ERROR, f.message))
+
+
+def _source_lines(data: bytes, encoding: str | None) -> list[str]:
+    try:
+        return data.decode(encoding or "utf-8", errors="replace").splitlines()
+    except LookupError:
+        return []
+
+
+def _with_column(finding: Finding, lines: list[str]) -> Finding:
+    """The column of the finding's needle on its line (1-based), else of the line's
+    first tag (the element a finding names usually starts its line)."""
+    if finding.column or not finding.line or finding.line > len(lines):
+        return finding
+    text = lines[finding.line - 1]
+    at = text.find(finding.needle) if finding.needle else -1
+    if at < 0:
+        at = text.find("<")
+    return replace(finding, column=at + 1) if at >= 0 else finding
 
 
 def lint_tree(root: etree._Element, path: str, *, today: dt.date) -> Iterator[Finding]:
@@ -123,11 +150,11 @@ def _placeholders(root: etree._Element, path: str, kamerstuk: bool) -> Iterator[
                 continue
             at = line + text.count("\n", 0, match.start())
             message = f"unfilled placeholder {match.group(0)} in {where}{why}"
-            yield Finding(path, at, severity, message)
+            yield Finding(path, at, severity, message, needle=match.group(0))
         for match in XXX.finditer(text):
             at = line + text.count("\n", 0, match.start())
             message = f"unfilled placeholder {match.group(0)!r} in {where}{why}"
-            yield Finding(path, at, severity, message)
+            yield Finding(path, at, severity, message, needle=match.group(0))
 
 
 _NOT_PRINTED = " (a Kamerstuk does not print its sender; the PDF's metadata records it)"
@@ -138,9 +165,9 @@ def _empty(root: etree._Element, path: str) -> Iterator[Finding]:
         if "".join(el.itertext()).strip() or el.find(".//figure") is not None:
             continue
         if el.tag in MUST_HAVE_TEXT:
-            yield Finding(path, el.sourceline, ERROR, MUST_HAVE_TEXT[el.tag])
+            yield Finding(path, el.sourceline, ERROR, MUST_HAVE_TEXT[el.tag], needle=f"<{el.tag}")
         else:
-            yield Finding(path, el.sourceline, WARNING, f"empty <{el.tag}>")
+            yield Finding(path, el.sourceline, WARNING, f"empty <{el.tag}>", needle=f"<{el.tag}")
 
 
 def _dates(root: etree._Element, path: str, today: dt.date) -> Iterator[Finding]:
@@ -212,13 +239,14 @@ def _notes(root: etree._Element, path: str) -> Iterator[Finding]:
         ref = el.get("ref")
         if ref not in ids:
             message = f"noteref refers to {ref!r}, but no note has that id"
-            yield Finding(path, el.sourceline, ERROR, message, fatal=True)
+            yield Finding(path, el.sourceline, ERROR, message, fatal=True, needle="<noteref")
         elif ref not in seen:
             yield Finding(
                 path,
                 el.sourceline,
                 WARNING,
                 f"noteref to {ref!r} stands before the note it refers to",
+                needle="<noteref",
             )
 
 
@@ -230,7 +258,7 @@ def _remarks(root: etree._Element, path: str) -> Iterator[Finding]:
             said = text[len(IMPORT_REMARK) :].strip()
             said = said if len(said) <= 100 else said[:99] + "…"
             message = f"import remark not yet dealt with (delete the comment when done): {said}"
-            yield Finding(path, comment.sourceline, WARNING, message)
+            yield Finding(path, comment.sourceline, WARNING, message, needle="<!--")
 
 
 def _kamerstuk(root: etree._Element, path: str) -> Iterator[Finding]:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from briefpers.archive.finish import finish
 from briefpers.check.gate import require_conformance
+from briefpers.errors import ThemeError
 from briefpers.limits import deadline
 from briefpers.profiles import resolve_profile
 from briefpers.render import glyphs
 from briefpers.render.html import render_html
 from briefpers.settings import Settings
-from briefpers.source.load import load
+from briefpers.source.load import column_of, load
 from briefpers.source.model import Letter
 from briefpers.themes import Theme, load_theme, theme_for
 from briefpers.typeset import typeset
@@ -54,7 +55,14 @@ def letter_theme(letter: Letter, settings: Settings, theme: str | None) -> Theme
     """The operator's theme if given, else the one the letter names (by name only)."""
     if theme:
         return load_theme(theme, settings)
-    return load_theme(theme_for(letter), settings, operator=False)
+    try:
+        return load_theme(theme_for(letter), settings, operator=False)
+    except ThemeError as exc:
+        if exc.path is None and letter.theme:  # the letter's theme="…": point at it
+            root = letter.body.getroottree().getroot()
+            exc.path, exc.line = str(letter.path), root.sourceline
+            exc.column = column_of(letter.source, root.sourceline, r"\btheme\s*=")
+        raise
 
 
 def _build(

@@ -10,6 +10,11 @@ No stage reads `os.environ`, so a build is a function of its arguments.
     BRIEFPERS_CONFIG, XDG_CONFIG_HOME   the user configuration (`briefpers.userconfig`)
     BRIEFPERS_THEME_PATH     more theme folders, before the configured and built-in ones
     BRIEFPERS_VERAPDF        the veraPDF jar to validate with (default: the fetched copy)
+    XDG_DATA_HOME            where `briefpers fetch-verapdf` puts veraPDF outside a checkout
+
+and the office settings file (`briefpers.toml`, `briefpers.office`), which
+the command line finds and names: its build defaults, its veraPDF and the
+sections other parts read (`settings.office.section("sign")`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from pathlib import Path
 
 from briefpers.errors import ConfigError
 from briefpers.limits import Limits
+from briefpers.office import OfficeSettings
+from briefpers.office import load as load_office
 from briefpers.userconfig import UserConfig, load_user_config
 
 EPOCH_VAR = "SOURCE_DATE_EPOCH"
@@ -41,14 +48,24 @@ class Settings:
     user_config: UserConfig = field(default_factory=UserConfig)
     # Operator theme folders searched before the built-in themes.
     theme_path: tuple[Path, ...] = ()
-    # The operator's veraPDF jar (None: the copy `make tools` fetched).
+    # The operator's veraPDF jar: BRIEFPERS_VERAPDF, else the settings file's
+    # (None: the copy `make tools` or `briefpers fetch-verapdf` fetched).
     verapdf_jar: Path | None = None
+    # The office settings file (`briefpers.toml`): build defaults and sections.
+    office: OfficeSettings = field(default_factory=OfficeSettings)
+    # Where briefpers keeps what it fetches for this user (veraPDF).
+    data_home: Path | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read every setting from the environment; a wrong one is a ConfigError."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, office_file: Path | None = None
+    ) -> Settings:
+        """Read every setting from the environment (and `office_file`, the office
+        settings file, when given); a wrong one is a ConfigError."""
         environ = os.environ if environ is None else environ
+        office = load_office(office_file)
         config = load_user_config(environ)
+        data_home = _data_home(environ)
         extra = tuple(
             Path(p).expanduser().resolve()
             for p in environ.get(THEME_PATH_VAR, "").split(os.pathsep)
@@ -59,9 +76,9 @@ class Settings:
             epoch=parse_epoch(environ.get(EPOCH_VAR)),
             user_config=config,
             theme_path=extra + tuple(config.theme_path),
-            verapdf_jar=Path(environ[VERAPDF_VAR]).expanduser()
-            if environ.get(VERAPDF_VAR)
-            else None,
+            verapdf_jar=_verapdf(environ, office, data_home),
+            office=office,
+            data_home=data_home,
         )
 
     @property
@@ -74,6 +91,25 @@ class Settings:
         if self.epoch is None:
             return None
         return dt.datetime.fromtimestamp(self.epoch, tz=dt.UTC)
+
+
+def _verapdf(environ: Mapping[str, str], office: OfficeSettings, data_home: Path) -> Path | None:
+    """BRIEFPERS_VERAPDF, else the settings file's, else the copy fetched for this user
+    (None: the checkout's copy, or a message saying how to fetch one)."""
+    if environ.get(VERAPDF_VAR):
+        return Path(environ[VERAPDF_VAR]).expanduser()
+    if office.verapdf is not None:
+        return office.verapdf
+    from briefpers.check.verapdf import checkout_copy, fetched_copy
+
+    fetched = fetched_copy(data_home)
+    return fetched if fetched.is_file() and not checkout_copy().is_file() else None
+
+
+def _data_home(environ: Mapping[str, str]) -> Path:
+    """`$XDG_DATA_HOME/briefpers`, by default `~/.local/share/briefpers`."""
+    home = environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(home).expanduser() / "briefpers"
 
 
 def parse_epoch(raw: str | None) -> int | None:

@@ -128,11 +128,16 @@ def cases() -> list[dict]:
         out.append({"file": file, "data": data, "code": code, "message": message, **extra})
 
     # Not well-formed, wrong encodings (exit 3) -----------------------------
-    add("empty.xml", b"", 3, "Document is empty")
-    add("blank.xml", b"  \n\n", 3, "Start tag expected")
+    add("empty.xml", b"", 3, "the file is empty")
+    add("blank.xml", b"  \n\n", 3, "this is not XML")
     add("truncated.xml", utf8[: utf8.index(b"<subject>") + 12], 3, "not well-formed XML")
-    add("mismatched-tag.xml", letter("    <p>Tekst.</q>"), 3, "Opening and ending tag mismatch")
-    add("a-pdf.xml", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n", 3, "Start tag expected")
+    add(
+        "mismatched-tag.xml",
+        letter("    <p>Tekst.</q>"),
+        3,
+        "is closed by </q>: the tags must match",
+    )
+    add("a-pdf.xml", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n", 3, "this is not XML")
     add(
         "nul-byte.xml",
         utf8.replace(b"Tekst van", b"Tekst\0van"),
@@ -142,7 +147,10 @@ def cases() -> list[dict]:
     add("control-char.xml", utf8.replace(b"Tekst van", b"Tekst\x07van"), 3, "invalid Char value 7")
     add("char-ref-zero.xml", letter("    <p>Tekst &#0;.</p>"), 3, "invalid xmlChar value 0")
     add(
-        "undefined-entity.xml", letter("    <p>Tekst&nbsp;van.</p>"), 3, "Entity 'nbsp' not defined"
+        "undefined-entity.xml",
+        letter("    <p>Tekst&nbsp;van.</p>"),
+        3,
+        "&nbsp; is not an XML entity",
     )
     add(
         "invalid-utf8.xml",
@@ -234,7 +242,7 @@ def cases() -> list[dict]:
             ' parse="text"/>'
         ),
         3,
-        "not a valid letter",
+        "not part of the letter format",
     )
     add(
         "nested-300-deep.xml",
@@ -245,7 +253,7 @@ def cases() -> list[dict]:
     )
 
     # Not a valid letter (exit 3) -------------------------------------------
-    add("wrong-root.xml", "<html><body><p>Hallo</p></body></html>", 3, "not a valid letter")
+    add("wrong-root.xml", "<html><body><p>Hallo</p></body></html>", 3, "<html> is not a letter")
     add(
         "wrong-version.xml",
         letter(P).replace('version="1"', 'version="2"'),
@@ -258,25 +266,25 @@ def cases() -> list[dict]:
         "figure-http.xml",
         letter(f'    <figure src="{DEAD}/grafiek.png" alt="Grafiek"/>'),
         3,
-        "'src'",
+        'src="…" on <',
     )
     add(
         "figure-absolute-path.xml",
         letter('    <figure src="/etc/passwd" alt="Grafiek"/>'),
         3,
-        "'src'",
+        'src="…" on <',
     )
     add(
         "signature-file-url.xml",
         letter(P, after_body=signatory("file:///etc/passwd")),
         3,
-        "'src'",
+        'src="…" on <',
     )
     add(
         "link-javascript.xml",
         letter('    <p><a href="javascript:alert(1)">klik</a></p>'),
         3,
-        "'href'",
+        'href="…" on <a> must be a link',
     )
 
     # Over the limits (exit 3), small files with lowered limits -------------

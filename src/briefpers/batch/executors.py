@@ -21,7 +21,7 @@ from briefpers.batch.worker import (
     memory_ceiling,
     reset_caches,
 )
-from briefpers.errors import DependencyError, ExitCode
+from briefpers.errors import DependencyError, ExitCode, diagnostic
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
 
@@ -48,7 +48,7 @@ def _lost(task: Task, why: str, code: ExitCode = ExitCode.INTERNAL) -> Outcome:
     return Outcome(
         task.source,
         task.output,
-        error=f"{task.name or task.source}: {why}",
+        error=diagnostic(task.name or task.source, "error", why),
         exit_code=int(code),
     )
 

@@ -176,7 +176,7 @@ class WorkerPool:
         return Outcome(
             task.source,
             task.output,
-            error=str(error),
+            error=error.diagnostic(),
             exit_code=int(error.exit_code),
             seconds=time.monotonic() - worker.started,
             worker=_worker_id(worker.pid),
@@ -246,7 +246,7 @@ class WorkerPool:
                 path=task.name or task.source,
             )
             yield Outcome(
-                task.source, task.output, error=str(error), exit_code=int(error.exit_code)
+                task.source, task.output, error=error.diagnostic(), exit_code=int(error.exit_code)
             )
 
     # Stopping ------------------------------------------------------------------

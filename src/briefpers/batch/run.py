@@ -43,13 +43,20 @@ from briefpers.batch.sources import (
     relative_to_output,
 )
 from briefpers.batch.worker import Outcome, Task
-from briefpers.errors import BriefpersError, DependencyError, ExitCode, OutputError
+from briefpers.errors import BriefpersError, DependencyError, ExitCode, OutputError, diagnostic
 from briefpers.profiles import DEFAULT_PROFILE
 from briefpers.settings import Settings
 from briefpers.themes import is_path, operator_themes
 
 FLUSH_EVERY = 1.0  # seconds between manifest merges while letters finish
 MAX_SIGN_BYTES = 512 * 1024 * 1024  # a PDF to sign is read whole; a letter is far smaller
+# The JSON report (`build --report`): its kind, and the version of its shape,
+# which docs/schema/report.schema.json describes. The version goes up when a
+# field is removed or changes its meaning; new fields keep it (readers ignore
+# fields they do not know) and are added to the schema with the change.
+REPORT_FORMAT = "briefpers-report"
+REPORT_VERSION = 1
+REPORT_SCHEMA = "report.schema.json"
 
 
 @dataclass
@@ -72,7 +79,7 @@ class Result:
     output: str
     status: str  # "built", "skipped" (up to date) or "failed"
     reason: str | None = None  # why it was (re)built
-    error: str | None = None  # one line: `file:line:col: message`
+    error: str | None = None  # one line: `file:line:col: error: message`
     exit_code: int = 0
     seconds: float = 0.0
     pages: int | None = None
@@ -402,8 +409,10 @@ class Batch:
         return counts
 
     def report(self, *, executor: str, workers: int, exit_code: int) -> dict[str, Any]:
-        """The run as JSON-friendly data (for `--report`)."""
+        """The run as JSON-friendly data (for `--report`), as REPORT_SCHEMA describes it."""
         return {
+            "format": REPORT_FORMAT,
+            "version": REPORT_VERSION,
             "briefpers_version": __version__,
             "output": display(self.options.out_dir),
             "profile": self.options.profile,
@@ -476,9 +485,21 @@ def check_report_path(path: Path) -> None:
         raise OutputError(f"cannot write the report: {exc.strerror}", path=display(path)) from None
 
 
+def report_json(report: dict[str, Any]) -> str:
+    """The report as stable JSON text (sorted keys, a final newline)."""
+    return json.dumps(report, indent=2, sort_keys=True) + "\n"
+
+
+def report_schema_path() -> Path:
+    """The report's JSON Schema: packaged in a wheel, in docs/schema/ in a checkout."""
+    here = Path(__file__).resolve().parents[1]
+    packaged = here / "_data" / REPORT_SCHEMA
+    return packaged if packaged.is_file() else here.parents[1] / "docs" / "schema" / REPORT_SCHEMA
+
+
 def write_report(path: Path, report: dict[str, Any]) -> None:
     try:
-        write_atomic(path, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode())
+        write_atomic(path, report_json(report).encode())
     except OSError as exc:
         raise OutputError(f"cannot write the report: {exc.strerror}", path=display(path)) from None
 
@@ -497,7 +518,9 @@ def _undecodable(source: Path, output: Path) -> Result:
         name,
         display(output),
         "failed",
-        error=f"{name}: the file name is not valid UTF-8 (shown with escapes): rename it",
+        error=diagnostic(
+            name, "error", "the file name is not valid UTF-8 (shown with escapes): rename it"
+        ),
         exit_code=int(ExitCode.INVALID_SOURCE),
     )
 

@@ -34,6 +34,7 @@ from briefpers.errors import (
     MemoryLimitError,
     OutputError,
     TimeLimitError,
+    diagnostic,
 )
 from briefpers.limits import deadline, env_name
 from briefpers.settings import Settings
@@ -191,9 +192,11 @@ def build_one(task: Task) -> Outcome:
             # Name the letter as the user wrote it: in a batch, an error that
             # names no file (or an absolute path nobody typed) is no help.
             exc.path = task.name or task.source
-        outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
+        outcome.error, outcome.exit_code = exc.diagnostic(), int(exc.exit_code)
     except Exception as exc:  # a bug: report it for this letter, build the rest
-        outcome.error = f"{task.name or task.source}: internal error: {type(exc).__name__}: {exc}"
+        outcome.error = diagnostic(
+            task.name or task.source, "error", f"internal error: {type(exc).__name__}: {exc}"
+        )
         outcome.exit_code = int(ExitCode.INTERNAL)
     outcome.seconds = time.perf_counter() - start
     outcome.peak_rss_kb, outcome.rss_kb = _memory()

@@ -1,9 +1,9 @@
 """Run veraPDF, the PDF Association's reference validator, and parse its verdicts.
 
-veraPDF is a Java program (not on PyPI or in Debian); `tools/fetch-verapdf.sh`
-(`make tools`) fetches the pinned jar from Maven Central. The version is
-written once, in `tools/verapdf.version`, which the Makefile, the fetch
-script and this module read.
+veraPDF is a Java program (not on PyPI or in Debian); `briefpers fetch-verapdf`
+(`briefpers.check.fetch`, which `make tools` runs) fetches the pinned jar from
+Maven Central. The version is written once, in `tools/verapdf.version`, which
+the Makefile, the fetcher and this module read.
 
 A JVM start costs seconds, so `validate` checks any number of files in one
 invocation, with a JVM tuned for a short run (C1 only, the serial collector)
@@ -171,17 +171,28 @@ def find_verapdf(configured: Path | str | None = None) -> Path:
         if not jar.is_file():
             raise DependencyError(
                 f"{ENV_VAR} points to {jar}, which does not exist: "
-                f"unset it to use the copy that `make tools` fetches"
+                f"unset it to use the copy that `briefpers fetch-verapdf` fetches"
             )
     else:
-        jar = Path(__file__).resolve().parents[3] / "tools" / "verapdf" / JAR_NAME
+        jar = checkout_copy()
         if not jar.is_file():
             raise DependencyError(
-                f"veraPDF {VERAPDF_VERSION} is missing ({jar}): run `make tools` "
-                f"to fetch it, or set {ENV_VAR} to a greenfield-apps jar"
+                f"veraPDF {VERAPDF_VERSION} is not installed: run `briefpers fetch-verapdf` "
+                f"to fetch it from Maven Central, or name a greenfield-apps jar in "
+                f"{ENV_VAR} or as `verapdf` in briefpers.toml"
             )
     _find_java()
     return jar
+
+
+def checkout_copy() -> Path:
+    """Where `make tools` puts veraPDF in a source checkout."""
+    return Path(__file__).resolve().parents[3] / "tools" / "verapdf" / JAR_NAME
+
+
+def fetched_copy(data_home: Path) -> Path:
+    """Where `briefpers fetch-verapdf` puts veraPDF for this user (outside a checkout)."""
+    return data_home / "verapdf" / JAR_NAME
 
 
 def check_flavour(flavour: str | None) -> None:

@@ -23,6 +23,7 @@ from briefpers import language, parliament
 from briefpers.errors import AssetError, ThemeError
 from briefpers.source import files
 from briefpers.source.chars import SEPARATORS
+from briefpers.source.load import column_of
 from briefpers.source.model import XML_LANG, Letter, Sender, append_text
 from briefpers.themes import Theme, Wording
 
@@ -44,14 +45,35 @@ def format_date(date: dt.date, lang: str, pattern: str | None = None) -> str:
 
 
 def local_file(letter: Letter, src: str) -> Path:
-    """Resolve a path from the source inside the letter's folder, or refuse."""
+    """Resolve a path from the source inside the letter's folder, or refuse
+    (naming the line and column that reference it)."""
     folder = letter.path.parent.resolve()
     target = (folder / src).resolve()
     if not target.is_relative_to(folder):
-        raise AssetError(f"{src!r} points outside the letter's folder", path=letter.path)
+        raise AssetError(
+            f"{src!r} points outside the letter's folder",
+            path=letter.path,
+            **_referenced_at(letter, src),
+        )
     if not target.is_file():
-        raise AssetError(f"{src!r} does not exist", path=letter.path)
+        raise AssetError(
+            f"{src!r} does not exist (looked in the letter's folder)",
+            path=letter.path,
+            **_referenced_at(letter, src),
+        )
     return target
+
+
+def _referenced_at(letter: Letter, src: str) -> dict[str, int | None]:
+    """`line` and `column` of the first `src="…"` that names `src`."""
+    for el in letter.body.getroottree().getroot().iter("figure", "signature"):
+        if el.get("src") == src:
+            pattern = r"""\bsrc\s*=\s*["']""" + re.escape(src)
+            return {
+                "line": el.sourceline,
+                "column": column_of(letter.source, el.sourceline, pattern),
+            }
+    return {}
 
 
 def file_url(letter: Letter, src: str) -> str:

@@ -42,6 +42,13 @@ class SignOptions:
     timeout: float = DEFAULT_TIMEOUT
 
     @classmethod
+    def from_office(cls, table: Mapping[str, Any], base: Path) -> SignOptions:
+        """The `[sign]` section of the office settings file in folder `base`."""
+        from briefpers.office import FILE_NAME
+
+        return cls.from_table(table, base / FILE_NAME)
+
+    @classmethod
     def from_table(cls, table: Mapping[str, Any], origin: Path) -> SignOptions:
         """Options from a `[sign]` TOML table in `origin`; ConfigError names the file."""
         if not isinstance(table, Mapping):

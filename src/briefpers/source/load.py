@@ -25,6 +25,7 @@ from lxml import etree
 from briefpers.errors import SourceError
 from briefpers.limits import Limits, env_name
 from briefpers.source import chars
+from briefpers.source.explain import explain, explain_syntax
 from briefpers.source.model import (
     LETTER,
     XML_LANG,
@@ -152,7 +153,7 @@ def _syntax_message(message: str, limits: Limits) -> str:
             f"elements nested more than {LIBXML_MAX_DEPTH} levels deep "
             f"(limit {env_name('max_depth')}={limits.max_depth})"
         )
-    return f"not well-formed XML: {_clean(text)}"
+    return f"not well-formed XML: {explain_syntax(_clean(text))}"
 
 
 def _one_line(text: str) -> str:
@@ -304,7 +305,7 @@ def validate(
     err = xsd.error_log.filter_from_errors()[0]
     message = _clean(_one_line(err.message))
     raise SourceError(
-        _in_our_words(message) or f"not a valid letter: {message}",
+        explain(message, _subject(tree, err.line, message)) or f"not a valid letter: {message}",
         path=path,
         line=err.line or None,
         column=err.column or _column(tree, data, err.line, message),
@@ -313,29 +314,14 @@ def validate(
 
 # libxml2's schema messages start with the element (and attribute) concerned.
 SCHEMA_SUBJECT = re.compile(r"^Element '([\w:.-]+)'(?:, attribute '([\w:.-]+)')?: (.*)$")
-SCHEMA_VALUE = re.compile(r"(?:The value |^)'([^']*)'")
 
 
-def _in_our_words(message: str) -> str | None:
-    """The schema's complaints about values a person types, in the format's own words."""
+def _subject(tree: etree._ElementTree, line: int | None, message: str) -> list[etree._Element]:
+    """The elements a schema error may be about: its tag on the error's line."""
     found = SCHEMA_SUBJECT.match(message)
-    if found is None:
-        return None
-    element, attribute, rest = found.groups()
-    value = SCHEMA_VALUE.search(rest)
-    shown = repr(value.group(1)) if value else "something else"
-    if (element == "date" and attribute is None) or attribute == "date":
-        what = f"<{element}>" if attribute is None else f"{element}/@date"
-        return (
-            f"{what} must be a date like 2022-01-14 (year 1000 to 9999, no time zone), "
-            f"found {shown}"
-        )
-    if element == "letter" and attribute == "theme":
-        return (
-            "theme must be the name of a theme (letters, digits, '_', '.', '-'), "
-            f"not a path; found {shown}"
-        )
-    return None
+    if found is None or not line:
+        return []
+    return [el for el in tree.iter(found.group(1)) if el.sourceline == line]
 
 
 def _column(
@@ -357,6 +343,18 @@ def _column(
     needle = f"{attribute}=" if attribute else f"<{element}"
     at = lines[line - 1].find(needle)
     return at + 1 if at >= 0 else None
+
+
+def column_of(data: bytes, line: int | None, pattern: str) -> int | None:
+    """The column (1-based) where the regular expression `pattern` first matches on
+    `line` of a source (UTF-8 assumed; None when not found)."""
+    if not line:
+        return None
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if line > len(lines):
+        return None
+    found = re.search(pattern, lines[line - 1])
+    return found.start() + 1 if found else None
 
 
 def _check_note_references(root: etree._Element, path: Path | str) -> None:
