@@ -180,3 +180,19 @@ def test_verapdf_from_the_file_unless_the_environment_names_one(tmp_path: Path) 
     assert Settings.from_env(env, office_file=path).verapdf_jar == jar.resolve()
     env["BRIEFPERS_VERAPDF"] = "/elsewhere/v.jar"
     assert Settings.from_env(env, office_file=path).verapdf_jar == Path("/elsewhere/v.jar")
+
+
+def test_the_sign_section_reaches_the_signing_options(tmp_path, monkeypatch) -> None:
+    """`[sign]` in briefpers.toml: parsed by the signing options, paths relative to the file."""
+    pytest.importorskip("pyhanko")  # the sign extra; installed by `make setup`
+    from briefpers.settings import Settings
+
+    (tmp_path / "briefpers.toml").write_text('[sign]\nkey = "keys/office.p12"\nlevel = "B-T"\n')
+    monkeypatch.chdir(tmp_path)
+    options = Settings.from_env({}, office_file=office.find(tmp_path)).office.section("sign")
+    assert options.key == (tmp_path / "keys" / "office.p12") and options.level == "B-T"
+    (tmp_path / "briefpers.toml").write_text('[sign]\nlevel = "B-X"\n')
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({}, office_file=office.find(tmp_path))
+    assert str(caught.value).startswith(f"{tmp_path / 'briefpers.toml'}:2")
+    assert "level" in str(caught.value)

@@ -207,10 +207,14 @@ def _parser(target: str | Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _named_key(message: str, table: Mapping[str, Any]) -> str | None:
-    """The key a parser's message quotes, if it is one of the section's."""
+    """The key a parser's message names — quoted, or as its first word
+    ("[sign] level must be …") — if it is one of the section's."""
     for quoted in re.findall(r"""['"`]([^'"`]+)['"`]""", message):
         if quoted in table:
             return quoted
+    first = re.match(r"(?:\[[^\]]+\]\s*)?([\w-]+)", message)
+    if first and first.group(1) in table:
+        return first.group(1)
     return None
 
 
