@@ -12,6 +12,8 @@ from briefpers.cli import main
 from briefpers.errors import ExitCode
 from briefpers.lint import lint_file, lint_paths
 
+from .pdf_measure import letter_xml
+
 ROOT = Path(__file__).resolve().parents[1]
 NAVO = ROOT / "input" / "navo-ministeriele-2022.xml"
 CLEAN = ROOT / "input" / "water-quality-2023.xml"
@@ -348,3 +350,17 @@ def test_reissue_dates(tmp_path):
             "and give <date> the original letter's date",
         ),
     ]
+
+
+def test_lint_keeps_the_settings_limits_and_time_limit(tmp_path) -> None:
+    """lint reads a letter as build does: within BRIEFPERS_MAX_* and --timeout."""
+    path = tmp_path / "notes.xml"
+    path.write_text(letter_xml("<p>a<note>een</note> b<note>twee</note> c<note>drie</note></p>"))
+    runner = CliRunner()
+    over = runner.invoke(main, ["lint", str(path)], env={"BRIEFPERS_MAX_NOTES": "2"})
+    assert over.exit_code == 3, over.output
+    assert "more than 2 footnotes (limit BRIEFPERS_MAX_NOTES=2)" in over.output
+    slow = runner.invoke(main, ["lint", str(path), "--timeout", "0.000001"])
+    assert slow.exit_code == 3, slow.output
+    assert "linting the letter took longer than the limit" in slow.output
+    assert runner.invoke(main, ["lint", str(path)]).exit_code == 0

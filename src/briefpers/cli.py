@@ -402,7 +402,7 @@ def build(
     if strict:
         from briefpers.lint import gate
 
-        gate(found, lambda line: click.echo(line, err=True))
+        gate(found, lambda line: click.echo(line, err=True), settings.limits)
     if run_validate:
         from briefpers.check.verapdf import find_verapdf
 
@@ -960,8 +960,13 @@ def preview(
     default=None,
     help="Treat warnings as errors (default: the settings file's `strict`, else no).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+)
 @global_options
-def lint(sources: tuple[Path, ...], strict: bool | None) -> None:
+def lint(sources: tuple[Path, ...], strict: bool | None, timeout: float | None) -> None:
     """Check letter sources before publishing: placeholders, empty notes, dates, names,
     importers' remarks still standing.
 
@@ -970,10 +975,10 @@ def lint(sources: tuple[Path, ...], strict: bool | None) -> None:
     """
     from briefpers.lint import expand, lint_paths
 
-    settings = settings_from_env()
+    settings = settings_from_env(timeout)
     strict = settings.office.strict is True if strict is None else strict
     files = expand(sources)
-    result = lint_paths(files, strict=strict)
+    result = lint_paths(files, strict=strict, limits=settings.limits)
     for finding in result.findings:
         click.echo(str(finding))
     note(f"{len(files)} files: {result.errors} errors, {result.warnings} warnings")

@@ -156,12 +156,17 @@ class deadline:  # noqa: N801 - used like a function: `with deadline(30): ...`
             return self
         self._started = time.monotonic()
         self._main = threading.current_thread() is threading.main_thread()
-        if self._main:
-            self._old_handler = signal.signal(signal.SIGALRM, self._on_alarm)
-            self._old_timer = signal.setitimer(signal.ITIMER_REAL, self.seconds, REPEAT)
-        else:
-            self._thread_id = threading.get_ident()
-            self._schedule(self.seconds)
+        try:
+            if self._main:
+                self._old_handler = signal.signal(signal.SIGALRM, self._on_alarm)
+                self._old_timer = signal.setitimer(signal.ITIMER_REAL, self.seconds, REPEAT)
+            else:
+                self._thread_id = threading.get_ident()
+                self._schedule(self.seconds)
+        except _Expired:
+            # A limit shorter than starting the timer: it struck before the block
+            # began, and __exit__ will not run for a block that never started.
+            self.__exit__(_Expired, None, None)
         return self
 
     def __exit__(self, typ, exc, tb) -> bool:

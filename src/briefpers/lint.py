@@ -21,7 +21,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from briefpers.errors import ExitCode, LintError, SourceError, diagnostic
+from briefpers.errors import ExitCode, LintError, SourceError, TimeLimitError, diagnostic
+from briefpers.limits import Limits, deadline
 from briefpers.source.load import parse, read_source, validate
 from briefpers.source.model import KAMERSTUK, PLACEHOLDER_DATE
 
@@ -65,19 +66,31 @@ class Finding:
         return replace(self, severity=ERROR)
 
 
-def lint_file(path: Path | str, *, today: dt.date | None = None) -> list[Finding]:
-    """All findings for one letter source, in line order."""
+def lint_file(
+    path: Path | str, *, today: dt.date | None = None, limits: Limits | None = None
+) -> list[Finding]:
+    """All findings for one letter source, in line order, within `limits` (the
+    settings' size limits, and their time limit for this one file)."""
     name = str(path)
+    limits = limits or Limits()
     try:
-        data = read_source(Path(path))  # regular files only: a FIFO must not hang lint
-        tree = parse(data, path)
+        with deadline(limits.timeout, what="linting the letter", path=name):
+            return _lint_file(Path(path), name, today, limits)
+    except TimeLimitError as exc:
+        return [Finding(name, None, ERROR, exc.message, fatal=True)]
+
+
+def _lint_file(path: Path, name: str, today: dt.date | None, limits: Limits) -> list[Finding]:
+    try:
+        data = read_source(path, limits)  # regular files only: a FIFO must not hang lint
+        tree = parse(data, path, limits)
     except OSError as exc:
         return [Finding(name, None, ERROR, f"cannot read: {exc.strerror}", fatal=True)]
     except SourceError as exc:
         return [Finding(name, exc.line, ERROR, exc.message, fatal=True, column=exc.column)]
     findings = []
     try:
-        validate(tree, path, data=data)
+        validate(tree, path, limits, data=data)
     except SourceError as exc:
         findings.append(Finding(name, exc.line, ERROR, exc.message, True, exc.column))
     findings.extend(lint_tree(tree.getroot(), name, today=today or dt.date.today()))
@@ -316,10 +329,14 @@ def expand(paths: Iterable[Path]) -> list[Path]:
 
 
 def lint_paths(
-    paths: Sequence[Path], *, strict: bool = False, today: dt.date | None = None
+    paths: Sequence[Path],
+    *,
+    strict: bool = False,
+    today: dt.date | None = None,
+    limits: Limits | None = None,
 ) -> Result:
     """Lint files; exit code 0 (clean, or only warnings without strict), 8, or 3."""
-    findings = [f for path in paths for f in lint_file(path, today=today)]
+    findings = [f for path in paths for f in lint_file(path, today=today, limits=limits)]
     if strict:
         findings = [f.strict() for f in findings]
     if any(f.fatal for f in findings):
@@ -331,13 +348,13 @@ def lint_paths(
     return Result(findings, code)
 
 
-def gate(paths: Iterable[Path], report) -> None:
+def gate(paths: Iterable[Path], report, limits: Limits | None = None) -> None:
     """`build --strict`: lint first; any finding stops the build (nothing is built).
 
     `report` receives each finding as a line (the CLI prints it to stderr).
     """
     paths = list(paths)
-    result = lint_paths(paths, strict=True)
+    result = lint_paths(paths, strict=True, limits=limits)
     for finding in result.findings:
         report(str(finding))
     if result.exit_code == ExitCode.OK:
