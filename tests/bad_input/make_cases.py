@@ -532,7 +532,7 @@ def cases() -> list[dict]:
         "reissue-date-with-zone.xml",
         letter(P).replace("</subject>", '</subject><reissue of="X" date="2026-12-01Z"/>'),
         3,
-        "reissue/@date must be a date like 2022-01-14",
+        'date="…" on <reissue> must be a date like 2022-01-14',
     )
     add(
         "reissue-and-reissue-of.xml",
