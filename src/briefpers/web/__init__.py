@@ -1,0 +1,16 @@
+"""The web edition: a standalone, accessible HTML5 page per letter, from the same
+source through the same render stage as the PDF (see `page.py`).
+
+    web_page(letter, theme, render_html(letter, theme)) → UTF-8 bytes
+"""
+
+from __future__ import annotations
+
+from briefpers.web.page import check_letter, stylesheet, web_page
+
+__all__ = ["check_letter", "page_name", "stylesheet", "web_page"]
+
+
+def page_name(stem: str) -> str:
+    """The page beside its PDF: "x" → "x.html"."""
+    return stem + ".html"
