@@ -17,11 +17,10 @@ from pathlib import Path
 from briefpers.mdto.facts import FileFacts, html_facts, pdf_facts
 from briefpers.mdto.record import bestand, check_letter, decisions, informatieobject
 from briefpers.mdto.settings import MdtoSettings
+from briefpers.outputs import file_record_name, record_name
 from briefpers.source.model import Letter
 
 SCHEMA = Path(__file__).resolve().parent / "schema" / "MDTO-XML1.0.1.xsd"
-RECORD_SUFFIX = ".mdto.xml"
-FILE_RECORD_SUFFIX = ".bestand.mdto.xml"
 
 __all__ = [
     "SCHEMA",
@@ -35,16 +34,6 @@ __all__ = [
     "record_name",
     "records",
 ]
-
-
-def record_name(stem: str) -> str:
-    """The letter's record beside its PDF: "x" → "x.mdto.xml"."""
-    return stem + RECORD_SUFFIX
-
-
-def file_record_name(file_name: str) -> str:
-    """A file's record: "x.pdf" → "x.pdf.bestand.mdto.xml"."""
-    return file_name + FILE_RECORD_SUFFIX
 
 
 def records(

@@ -6,11 +6,7 @@ source through the same render stage as the PDF (see `page.py`).
 
 from __future__ import annotations
 
+from briefpers.outputs import page_name
 from briefpers.web.page import check_letter, stylesheet, web_page
 
 __all__ = ["check_letter", "page_name", "stylesheet", "web_page"]
-
-
-def page_name(stem: str) -> str:
-    """The page beside its PDF: "x" → "x.html"."""
-    return stem + ".html"
