@@ -20,9 +20,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from briefpers import __version__
+from briefpers import __version__, outputs
 from briefpers.batch import manifest
 from briefpers.batch.executors import Executor
 from briefpers.batch.files import (
@@ -43,9 +43,12 @@ from briefpers.batch.sources import (
     relative_to_output,
 )
 from briefpers.batch.worker import Outcome, Task
-from briefpers.errors import BriefpersError, DependencyError, ExitCode, OutputError
+from briefpers.errors import BriefpersError, DependencyError, ExitCode, OutputError, UsageError
 from briefpers.profiles import DEFAULT_PROFILE
 from briefpers.settings import Settings
+
+if TYPE_CHECKING:  # only for annotations: planning loads no stage
+    from briefpers.mdto.settings import MdtoSettings
 from briefpers.themes import is_path, operator_themes
 
 FLUSH_EVERY = 1.0  # seconds between manifest merges while letters finish
@@ -62,6 +65,15 @@ class Options:
     force: bool = False
     # Limits (the time limit per letter too), SOURCE_DATE_EPOCH, user configuration.
     settings: Settings = field(default_factory=Settings)
+    html: bool = False  # the web edition beside each PDF
+    mdto: MdtoSettings | None = None  # MDTO records beside each PDF, with these values
+
+    @property
+    def files_options(self) -> str | None:
+        """What decides the files beside each PDF (None: none are asked for)."""
+        if not self.html and self.mdto is None:
+            return None
+        return f"html={int(self.html)};mdto={self.mdto.fingerprint() if self.mdto else '-'}"
 
 
 @dataclass
@@ -128,6 +140,8 @@ class Batch:
         out_dir = self.options.out_dir
         settings = self.options.settings
         check_outputs_unique(list(self.sources), out_dir)
+        if self.options.files_options is not None:
+            _check_files_unique(list(self.sources), out_dir)
         theme = _normalise_theme(self.options.theme)
         # A wrong --theme or theme setting stops here, not once per letter.
         operator_themes(settings, theme)
@@ -149,6 +163,7 @@ class Batch:
                     output,
                     theme_option=theme,
                     profile=self.options.profile,
+                    files_options=self.options.files_options,
                 )
             if reason is None:
                 entry = self._entries[output.name]
@@ -173,6 +188,9 @@ class Batch:
                     profile=self.options.profile,
                     name=display(source),
                     settings=settings,
+                    html=self.options.html,
+                    mdto=self.options.mdto,
+                    earlier_files=tuple((self._entries.get(output.name) or {}).get("files") or {}),
                 )
             )
             self._reasons[self.tasks[-1].source] = reason
@@ -261,6 +279,8 @@ class Batch:
             "theme_option": _normalise_theme(self.options.theme),
             "theme_sha256": self._fingerprints.theme_hash(outcome.theme_dirs),
             "assets": outcome.assets,
+            "files": outcome.files,
+            "files_options": self.options.files_options,
             "briefpers_version": outcome.version,
             "source_date_epoch": self.options.settings.epoch_text,
         }
@@ -500,6 +520,20 @@ def _undecodable(source: Path, output: Path) -> Result:
         error=f"{name}: the file name is not valid UTF-8 (shown with escapes): rename it",
         exit_code=int(ExitCode.INVALID_SOURCE),
     )
+
+
+def _check_files_unique(sources: list[Path], out_dir: Path) -> None:
+    """No file written beside one PDF may be another letter's (a/x.xml and x.pdf.xml)."""
+    owners: dict[str, Path] = {}
+    for source in sources:
+        pdf = output_for(source, out_dir)
+        for name in [pdf.name, *outputs.beside(pdf)]:
+            if name in owners and owners[name] != source:
+                raise UsageError(
+                    f"{display(owners[name])} and {display(source)} would both write "
+                    f"{display(out_dir / name)}: rename one of them"
+                )
+            owners[name] = source
 
 
 def _normalise_theme(theme: str | None) -> str | None:
