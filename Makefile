@@ -10,7 +10,7 @@ VERAPDF_VERSION := $(shell cat tools/verapdf.version)
 JAR    := tools/verapdf/greenfield-apps-$(VERAPDF_VERSION).jar
 JSA    := $(JAR:.jar=.jsa)
 
-.PHONY: pdf setup system tools test lint validate corpus approve readme-images bench bench-quick clean
+.PHONY: pdf setup system tools web-tools test lint validate corpus approve readme-images bench bench-quick clean
 
 pdf: setup
 	$(BIN)/briefpers build input -o output
@@ -39,7 +39,19 @@ $(JSA): $(JAR) | $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 
-test: setup lint
+# axe-core, pinned in tools/web/package.json (and its lock file), for the web
+# edition's browser tests; Chromium comes from Debian (make system). Without
+# npm the browser tests are skipped, saying why.
+AXE := tools/web/node_modules/axe-core/axe.min.js
+
+web-tools: $(AXE)
+
+$(AXE): tools/web/package.json tools/web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tools/web --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "note: npm is missing: the web edition's browser tests will be skipped" >&2; fi
+
+test: setup lint web-tools
 	$(BIN)/python -m pytest
 
 # veraPDF over the examples and the conformance corpus in every profile, one
@@ -59,10 +71,11 @@ corpus: $(STAMP)
 	$(BIN)/python tests/corpus/make_corpus.py
 
 # Approve the current layout: regenerate the visual-regression references
-# (60 dpi, 16 greys) of every example in both built-in themes, without the
+# (60 dpi, 16 greys) of every example in both built-in themes, and the
+# screenshots of the examples' web editions (tests/reference/web), without the
 # user's configuration (licensed assets never reach the repository). Review
 # the changed images (git status tests/reference) before committing them.
-approve: $(STAMP)
+approve: $(STAMP) web-tools
 	rm -f tests/reference/rijk/*.png tests/reference/plain/*.png tests/reference/kamerstuk/*.png
 	for theme in rijk plain; do \
 	  BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/*.xml --theme $$theme \
@@ -70,6 +83,7 @@ approve: $(STAMP)
 	done
 	BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/kamerstuk-*.xml --theme kamerstuk \
 	  --gray --dpi 60 -o tests/reference/kamerstuk
+	BRIEFPERS_CONFIG= $(BIN)/python -m tests.browser approve
 
 # The README's pictures: the seed letter's first and second page at 72 dpi.
 readme-images: $(STAMP)

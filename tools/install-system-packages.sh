@@ -3,11 +3,13 @@
 #   libharfbuzz-subset0  WeasyPrint subsets fonts ~8x faster with it
 #   poppler-utils        pdftotext/pdftoppm, for tests and previews
 #   mupdf-tools          mutool, the independent reader the link tests use
+#   chromium             the browser the web-edition tests drive (axe-core, screenshots)
+#   fonts-dejavu-core    the fonts the web edition's screen stylesheets name
 #   default-jre-headless, maven   only when java/mvn are missing (veraPDF)
 # Needs apt-get and root; otherwise it says what to install and carries on.
 set -u
 want=()
-for pkg in libharfbuzz-subset0 poppler-utils mupdf-tools; do
+for pkg in libharfbuzz-subset0 poppler-utils mupdf-tools chromium fonts-dejavu-core; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || want+=("$pkg")
 done
 command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
