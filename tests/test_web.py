@@ -175,3 +175,18 @@ def test_a_screen_stylesheet_that_loads_a_file_is_refused(tmp_path) -> None:
     source = letter(tmp_path / "in")
     with pytest.raises(ThemeError, match="must load nothing"):
         web_edition(source, theme=str(theme))
+
+
+def test_a_template_that_drops_an_images_alt_text_is_refused(tmp_path) -> None:
+    theme = theme_copy(tmp_path / "web-theme", "noalt")
+    (theme / "templates").mkdir()
+    (theme / "templates" / "letter.html.j2").write_text(
+        '{% extends "base/letter.html.j2" %}{% block running %}'
+        '<div class="running-head"></div>{% endblock %}'
+        "{% block letterhead %}<header>{% if logo_url %}"
+        '<img src="{{ logo_url }}">{% endif %}</header>{% endblock %}',
+        encoding="utf-8",
+    )
+    source = letter(tmp_path / "in")
+    with pytest.raises(ThemeError, match="without alternative text"):
+        web_edition(source, theme=str(theme))

@@ -98,4 +98,3 @@ def test_a_moved_element_is_detected(out, chromium, tmp_path) -> None:
         shot = browser.screenshot(tab)
     changed, _ = difference(shot, browser.REFERENCE / "water-quality-2023.png")
     assert changed >= LIMIT
-

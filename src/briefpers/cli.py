@@ -826,17 +826,19 @@ def html(source: Path, theme: str | None) -> None:
 def web(sources: tuple[Path, ...], out_dir: Path, theme: str | None, timeout: float | None) -> None:
     """Write the web edition of each letter: a standalone accessible HTML page.
 
+    SOURCES are files, folders of *.xml, or @LIST files of paths.
     The theme's screen stylesheet inlined, images embedded, nothing loaded.
     `build --format pdf,html` writes it beside the PDF (and in the manifest).
     """
     from briefpers.batch.files import write_atomic
+    from briefpers.batch.sources import find_sources
     from briefpers.editions import web_edition
     from briefpers.errors import OutputError
     from briefpers.limits import deadline
     from briefpers.outputs import page_name
 
     settings = settings_from_env(timeout)
-    for source in sources:
+    for source in find_sources(sources):
         with deadline(settings.limits.timeout, what="making the web edition", path=source):
             page = web_edition(source, settings=settings, theme=theme)
         target = out_dir / page_name(source.stem)

@@ -26,7 +26,7 @@ import lxml.html
 from lxml import etree
 
 from briefpers import images, language
-from briefpers.errors import AssetError, RenderError, SourceError, ThemeError
+from briefpers.errors import AssetError, SourceError, ThemeError
 from briefpers.render.html import local_file
 from briefpers.source.model import XML_LANG, Letter
 from briefpers.themes import Theme
@@ -239,7 +239,9 @@ def _images(doc: etree._Element, letter: Letter, theme: Theme) -> None:
     for img in doc.iter("img"):
         src = img.get("src") or ""
         if img.get("alt") is None:
-            raise RenderError(f"an image ({src[:80]}) has no alternative text (alt)")
+            raise ThemeError(
+                f"the template shows an image without alternative text (alt): {src[:80]!r}"
+            )
         if src == logo:
             path = theme.logo
             if theme.default_lang and language.primary(theme.default_lang) != language.primary(
