@@ -411,7 +411,11 @@ MDTO_FLAGS = {
 
 
 def _mdto_settings(**flags):
-    """The office's MDTO settings with the command line's values over them."""
+    """The office's MDTO settings with the command line's values over them.
+
+    The base is the documented defaults; an office settings file's `[mdto]`
+    table (`MdtoSettings.from_table(table, path)`) takes their place once it is
+    read here at the edge."""
     from briefpers.mdto import MdtoSettings
 
     return MdtoSettings().with_overrides(MDTO_FLAGS, **flags)
