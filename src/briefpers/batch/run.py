@@ -32,6 +32,7 @@ from briefpers.batch.files import (
     sha256_bytes,
     sha256_file,
     write_atomic,
+    write_together,
 )
 from briefpers.batch.fingerprint import Fingerprints
 from briefpers.batch.sources import (
@@ -374,7 +375,9 @@ class Batch:
                     continue
                 try:
                     signed = sign_pdf(data, credentials, options, path=display(path))
-                    write_atomic(path, signed.data)
+                    # The PDF's MDTO record describes the signed bytes: written with them.
+                    records = _signed_records(path, entry, signed.data)
+                    write_together([*records, (path, signed.data)])
                 except OSError as exc:
                     _unsigned(result, f"cannot write: {exc.strerror or exc}", ExitCode.ASSET)
                     yield result
@@ -400,6 +403,7 @@ class Batch:
                         "unsigned_sha256": sha256_bytes(data),
                         "unsigned_size": len(data),
                         "signature": signature,
+                        **({"files": {**entry["files"], **_hashes(records)}} if records else {}),
                     },
                 )
                 result.signature = {**signature, "signed": True}
@@ -534,6 +538,21 @@ def _check_files_unique(sources: list[Path], out_dir: Path) -> None:
                     f"{display(out_dir / name)}: rename one of them"
                 )
             owners[name] = source
+
+
+def _signed_records(pdf: Path, entry: manifest.Entry, signed: bytes) -> list[tuple[Path, bytes]]:
+    """The PDF's MDTO bestand record, if this build wrote one, for the signed bytes."""
+    name = outputs.file_record_name(pdf.name)
+    if name not in (entry.get("files") or {}):
+        return []
+    from briefpers.mdto import signed_record
+
+    path = pdf.parent / name
+    return [(path, signed_record(read_regular(path, MAX_SIGN_BYTES), pdf.name, signed))]
+
+
+def _hashes(files: list[tuple[Path, bytes]]) -> dict[str, str]:
+    return {path.name: sha256_bytes(data) for path, data in files}
 
 
 def _normalise_theme(theme: str | None) -> str | None:

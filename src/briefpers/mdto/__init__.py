@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from briefpers.mdto.facts import FileFacts, html_facts, pdf_facts
-from briefpers.mdto.record import bestand, check_letter, decisions, informatieobject
+from briefpers.mdto.record import (
+    bestand,
+    check_letter,
+    decisions,
+    informatieobject,
+    refresh_bestand,
+)
 from briefpers.mdto.settings import MdtoSettings
 from briefpers.outputs import file_record_name, record_name
 from briefpers.source.model import Letter
@@ -33,6 +39,8 @@ __all__ = [
     "pdf_facts",
     "record_name",
     "records",
+    "refresh_bestand",
+    "signed_record",
 ]
 
 
@@ -44,3 +52,8 @@ def records(
     for facts in files:
         found[file_record_name(facts.name)] = bestand(letter, facts, settings)
     return found
+
+
+def signed_record(record: bytes, pdf_name: str, signed: bytes) -> bytes:
+    """The PDF's `bestand` record for its signed bytes (size, checksum; same date)."""
+    return refresh_bestand(record, pdf_facts(pdf_name, signed))

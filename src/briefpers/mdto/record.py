@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from briefpers import language
-from briefpers.errors import SourceError
+from briefpers.errors import RenderError, SourceError
 from briefpers.mdto.facts import PRONOM, FileFacts
 from briefpers.mdto.settings import APPRAISALS, DURATION, MdtoSettings
 from briefpers.source.model import XML_LANG, Letter
@@ -158,6 +158,29 @@ def bestand(letter: Letter, facts: FileFacts, settings: MdtoSettings) -> bytes:
     _text(checksum, "checksumDatum", facts.checksum_date)
     kenmerk, bron = _identifications(letter, settings)[0]
     _verwijzing(obj, "isRepresentatieVan", subject(letter), (kenmerk, bron))
+    return _bytes(root)
+
+
+def refresh_bestand(record: bytes, facts: FileFacts) -> bytes:
+    """A `bestand` record brought up to date with its file's new facts (after the PDF
+    was signed: an incremental update, so size and checksum change); the rest stays."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
+    try:
+        root = etree.fromstring(record, parser)
+    except etree.XMLSyntaxError as exc:
+        raise RenderError(f"the MDTO record of {facts.name} cannot be read: {exc}") from None
+    values = {
+        "omvang": str(facts.size),
+        "bestandsformaat/begripLabel": facts.format_label,
+        "bestandsformaat/begripCode": facts.puid,
+        "checksum/checksumWaarde": facts.sha256,
+        "checksum/checksumDatum": facts.checksum_date,
+    }
+    for path, value in values.items():
+        el = root.find("/".join(f"{{{NS}}}{part}" for part in ["bestand", *path.split("/")]))
+        if el is None:
+            raise RenderError(f"the MDTO record of {facts.name} has no {path}")
+        el.text = value
     return _bytes(root)
 
 
