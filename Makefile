@@ -38,7 +38,7 @@ BUILD_FLAGS = $(if $(OUTPUT),-o $(OUTPUT)) $(if $(THEME),--theme $(THEME)) \
 	$(if $(PROFILE),--profile $(PROFILE)) $(if $(JOBS),-j $(JOBS)) $(STRICT_FLAG)
 
 .DEFAULT_GOAL := pdf
-.PHONY: help pdf lint lint-code setup system tools verapdf-if-java test test-fast validate \
+.PHONY: help pdf lint lint-code setup system tools web-tools verapdf-if-java test test-fast validate \
 	corpus approve readme-images bench bench-quick clean distclean
 
 help: ## This list
@@ -99,7 +99,19 @@ $(JAR): | $(STAMP)
 $(JSA): $(JAR) | $(STAMP)
 	-$(if $(HAVE_JAVA),$(BIN)/python -m briefpers.check.verapdf --make-archive)
 
-test: setup tools lint-code ## All tests (CI runs this; about 4 minutes)
+# axe-core, pinned in tools/web/package.json (and its lock file), for the web
+# edition's browser tests; Chromium comes from Debian (make system). Without
+# npm the browser tests are skipped, saying why.
+AXE := tools/web/node_modules/axe-core/axe.min.js
+
+web-tools: $(AXE)
+
+$(AXE): tools/web/package.json tools/web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tools/web --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "note: npm is missing: the web edition's browser tests will be skipped" >&2; fi
+
+test: setup tools lint-code web-tools ## All tests (CI runs this; about 4 minutes)
 	$(BIN)/python -m pytest
 
 test-fast: setup lint-code ## The tests not marked slow
@@ -120,10 +132,11 @@ corpus: $(STAMP) ## Regenerate the conformance corpus sources (deterministic)
 	$(BIN)/python tests/corpus/make_corpus.py
 
 # Approve the current layout: regenerate the visual-regression references
-# (60 dpi, 16 greys) of every example in both built-in themes, without the
+# (60 dpi, 16 greys) of every example in both built-in themes, and the
+# screenshots of the examples' web editions (tests/reference/web), without the
 # user's configuration (licensed assets never reach the repository). Review
 # the changed images (git status tests/reference) before committing them.
-approve: $(STAMP) ## Accept the current layout as the visual-regression reference
+approve: $(STAMP) web-tools ## Accept the current layout as the visual-regression reference
 	rm -f tests/reference/rijk/*.png tests/reference/plain/*.png tests/reference/kamerstuk/*.png
 	for theme in rijk plain; do \
 	  BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/*.xml --theme $$theme \
@@ -131,6 +144,7 @@ approve: $(STAMP) ## Accept the current layout as the visual-regression referenc
 	done
 	BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/kamerstuk-*.xml --theme kamerstuk \
 	  --gray --dpi 60 -o tests/reference/kamerstuk
+	BRIEFPERS_CONFIG= $(BIN)/python -m tests.browser approve
 
 readme-images: $(STAMP) ## The README's pictures: the seed letter's first two pages
 	BRIEFPERS_CONFIG= $(BIN)/briefpers preview input/navo-ministeriele-2022.xml \

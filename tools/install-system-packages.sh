@@ -4,13 +4,15 @@
 #   poppler-utils        pdftotext/pdftoppm, for tests and previews
 #   mupdf-tools          mutool, the independent reader the link tests use
 #   python3-venv         when `python3 -m venv` cannot work without it
+#   chromium             the browser the web-edition tests drive (axe-core, screenshots)
+#   fonts-dejavu-core    the fonts the web edition's screen stylesheets name
 # With --java also default-jre-headless when `java` is missing: only veraPDF
 # (validation, `make validate`, the tests) needs Java; building does not.
 # Needs apt-get and root; otherwise it says in one line what to install and
 # carries on (exit 0): nothing here is required to build letters.
 set -u
 want=()
-for pkg in libharfbuzz-subset0 poppler-utils mupdf-tools; do
+for pkg in libharfbuzz-subset0 poppler-utils mupdf-tools chromium fonts-dejavu-core; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || want+=("$pkg")
 done
 "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null || want+=(python3-venv)

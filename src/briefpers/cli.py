@@ -340,6 +340,37 @@ def main(debug: bool) -> None:
     help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
 )
 @click.option(
+    "--format",
+    "formats",
+    default="pdf",
+    show_default=True,
+    metavar="pdf|pdf,html",
+    help="What to write per letter: the PDF, or the PDF and its web edition (<name>.html).",
+)
+@click.option(
+    "--mdto",
+    "with_mdto",
+    is_flag=True,
+    help="Write MDTO records beside each PDF: <name>.mdto.xml and <name>.pdf.bestand.mdto.xml.",
+)
+@click.option(
+    "--mdto-appraisal",
+    type=click.Choice(["B", "V", "N"]),
+    help="MDTO appraisal for letters that set none: B (keep), V (destroy after the "
+    "retention period), N (to be decided; the default).",
+)
+@click.option("--mdto-retention", metavar="DURATION", help="Retention period for V, e.g. P10Y.")
+@click.option(
+    "--mdto-restriction",
+    metavar="LABEL",
+    help="MDTO use restriction, e.g. 'Geen beperking' (default: 'Nader te bepalen').",
+)
+@click.option(
+    "--mdto-creator",
+    metavar="NAME",
+    help="The archive creator (archiefvormer; default: the letter's sender).",
+)
+@click.option(
     "--sign",
     "run_sign",
     is_flag=True,
@@ -361,6 +392,12 @@ def build(
     scheduler: str | None,
     strict: bool | None = None,
     timeout: float | None = None,
+    formats: str = "pdf",
+    with_mdto: bool = False,
+    mdto_appraisal: str | None = None,
+    mdto_retention: str | None = None,
+    mdto_restriction: str | None = None,
+    mdto_creator: str | None = None,
     run_sign: bool = False,
     resign: bool = False,
     **signing,
@@ -369,6 +406,8 @@ def build(
 
     SOURCES are files, folders of *.xml, or @LIST files of paths (default:
     input/). Content hashes in OUTPUT/manifest.json decide what is up to date.
+    With --format pdf,html each letter also gets its web edition, with --mdto
+    its MDTO records (written with the PDF, listed in the manifest).
     With --sign, the PDFs are signed after validation (see `briefpers sign`).
     """
     from briefpers.batch import progress
@@ -394,6 +433,20 @@ def build(
     strict = office.strict is True if strict is None else strict
     run_validate = office.validate is True if run_validate is None else run_validate
     CLI.stdout_taken = _stdout(report_path)
+    html = _formats(formats)
+    mdto_settings = None
+    if with_mdto:
+        mdto_settings = _mdto_settings(
+            settings,
+            appraisal=mdto_appraisal,
+            retention=mdto_retention,
+            restriction=mdto_restriction,
+            creator=mdto_creator,
+        )
+    elif any(
+        v is not None for v in (mdto_appraisal, mdto_retention, mdto_restriction, mdto_creator)
+    ):
+        raise click.UsageError("the --mdto-* options need --mdto")
     if report_path is not None and not CLI.stdout_taken:
         check_report_path(report_path)  # exit 4 now, not after building every letter
     found = find_sources(sources or (Path("input"),))
@@ -402,7 +455,7 @@ def build(
     if strict:
         from briefpers.lint import gate
 
-        gate(found, lambda line: click.echo(line, err=True), settings.limits)
+        gate(found, lambda line: click.echo(line, err=True), settings.limits, mdto=mdto_settings)
     if run_validate:
         from briefpers.check.verapdf import find_verapdf
 
@@ -413,7 +466,22 @@ def build(
         signer = load_signer(sign_with)  # a wrong key or passphrase: exit now, not after rendering
     elif any(v not in (None, ()) for v in signing.values()):
         raise click.UsageError("signing options need --sign (or --resign)")
-    options = Options(out_dir, theme=theme, profile=profile, force=force, settings=settings)
+    options = Options(
+        out_dir,
+        theme=theme,
+        profile=profile,
+        force=force,
+        settings=settings,
+        html=html,
+        mdto=mdto_settings,
+    )
+    if mdto_settings is not None and mdto_settings.defaults_in_force():
+        click.echo(
+            f"warning: MDTO {' and '.join(mdto_settings.defaults_in_force())}: the documented "
+            "defaults, for letters that set none in <archive>; an archivist must confirm them "
+            "(--mdto-appraisal, --mdto-restriction)",
+            err=True,
+        )
     batch = Batch(found, options)
     batch.plan()  # an output folder that cannot be written: exit 4 here, before rendering
     for line in batch.warnings:
@@ -454,6 +522,37 @@ def build(
             write_report(report_path, report)
     if code:
         sys.exit(int(code))
+
+
+def _formats(value: str) -> bool:
+    """`--format`: "pdf" or "pdf,html"; whether the web edition is asked for."""
+    chosen = {part.strip().lower() for part in value.split(",") if part.strip()}
+    unknown = chosen - {"pdf", "html"}
+    if unknown:
+        raise click.UsageError(f"--format: unknown format {sorted(unknown)[0]!r} (pdf, html)")
+    if "pdf" not in chosen:
+        raise click.UsageError(
+            "--format: build always writes the PDF (use pdf,html); for web pages alone: "
+            "briefpers web"
+        )
+    return "html" in chosen
+
+
+MDTO_FLAGS = {
+    "appraisal": "--mdto-appraisal",
+    "retention": "--mdto-retention",
+    "restriction": "--mdto-restriction",
+    "creator": "--mdto-creator",
+}
+
+
+def _mdto_settings(settings, **flags):
+    """The office's MDTO settings (the settings file's `[mdto]`, else the
+    documented defaults) with the command line's values over them."""
+    from briefpers.mdto import MdtoSettings
+
+    base = settings.office.section("mdto") or MdtoSettings()
+    return base.with_overrides(MDTO_FLAGS, **flags)
 
 
 @main.command()
@@ -913,6 +1012,42 @@ def html(source: Path, theme: str | None) -> None:
 
 
 @main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@output_folder_option("Folder for the pages (<name>.html).")
+@theme_option
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+)
+@global_options
+def web(sources: tuple[Path, ...], out_dir: Path, theme: str | None, timeout: float | None) -> None:
+    """Write the web edition of each letter: a standalone accessible HTML page.
+
+    SOURCES are files, folders of *.xml, or @LIST files of paths.
+    The theme's screen stylesheet inlined, images embedded, nothing loaded.
+    `build --format pdf,html` writes it beside the PDF (and in the manifest).
+    """
+    from briefpers.batch.files import write_atomic
+    from briefpers.batch.sources import find_sources
+    from briefpers.editions import web_edition
+    from briefpers.errors import OutputError
+    from briefpers.limits import deadline
+    from briefpers.outputs import page_name
+
+    settings = settings_from_env(timeout)
+    for source in find_sources(sources):
+        with deadline(settings.limits.timeout, what="making the web edition", path=source):
+            page = web_edition(source, settings=settings, theme=theme)
+        target = out_dir / page_name(source.stem)
+        try:
+            write_atomic(target, page)
+        except OSError as exc:
+            raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
+        click.echo(f"wrote {target}", err=True)
+
+
+@main.command()
 @click.option("--report", is_flag=True, help="The JSON Schema of `build --report` instead.")
 @global_options
 def schema(report: bool) -> None:
@@ -965,8 +1100,17 @@ def preview(
     type=click.FloatRange(min=0),
     help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
 )
+@click.option(
+    "--mdto",
+    "with_mdto",
+    is_flag=True,
+    help="Also check what the MDTO record needs (an identifier; appraisal and use "
+    "restriction other than the defaults).",
+)
 @global_options
-def lint(sources: tuple[Path, ...], strict: bool | None, timeout: float | None) -> None:
+def lint(
+    sources: tuple[Path, ...], strict: bool | None, timeout: float | None, with_mdto: bool = False
+) -> None:
     """Check letter sources before publishing: placeholders, empty notes, dates, names,
     importers' remarks still standing.
 
@@ -978,7 +1122,8 @@ def lint(sources: tuple[Path, ...], strict: bool | None, timeout: float | None) 
     settings = settings_from_env(timeout)
     strict = settings.office.strict is True if strict is None else strict
     files = expand(sources)
-    result = lint_paths(files, strict=strict, limits=settings.limits)
+    mdto = _mdto_settings(settings) if with_mdto else None
+    result = lint_paths(files, strict=strict, limits=settings.limits, mdto=mdto)
     for finding in result.findings:
         click.echo(str(finding))
     note(f"{len(files)} files: {result.errors} errors, {result.warnings} warnings")

@@ -11,6 +11,7 @@ its primary language ("nl"); one it does not know at all ("tlh", "x-klingon",
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -40,6 +41,23 @@ def cldr_locale(tag: str) -> Locale | None:
         except (UnknownLocaleError, ValueError, TypeError):
             continue
     return None
+
+
+# A BCP 47 tag as XML Schema's xs:language writes it: subtags of 1-8 letters or digits.
+TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+@lru_cache(maxsize=1)
+def language_codes() -> frozenset[str]:
+    """The language codes CLDR names (ISO 639: "nl", "fy", "nds", "tlh", "und", …)."""
+    return frozenset(code for code in Locale("en").languages if "_" not in code)
+
+
+def is_language_code(tag: str) -> bool:
+    """Whether `tag` names a language an archive or a browser understands: its primary
+    subtag is a known ISO 639 code ("nl", "en-GB", "tlh"); not "english", "xx" or a
+    private-use tag ("x-klingon")."""
+    return bool(TAG.fullmatch(tag)) and primary(tag) in language_codes()
 
 
 def known(tag: str) -> bool:

@@ -3,11 +3,16 @@
 Findings have a severity: an *error* must be fixed before publishing
 (unfilled placeholders, empty footnotes, an empty subject, the importers'
 placeholder date, a note reference to no note, a Kamerstuk without its
-number); a *warning* deserves a look (a date in the future, a signatory
+number, a language tag that is no language code, an image whose alternative
+text only names its file); a *warning* deserves a look (a date in the future, a signatory
 without a name, empty blocks, an importer's remark still standing).
 `--strict` makes warnings errors. A Kamerstuk (the kind `kamerstuk`) is not
 asked for what its printed shape has no place for: a placeholder in its
 sender (not printed; recorded in the PDF's metadata) is a warning.
+With MDTO settings (`lint --mdto`, `build --strict --mdto`) it also checks
+what the MDTO record needs: an identifier (an error without one) and an
+appraisal and use restriction other than the documented defaults, which an
+archivist must confirm (warnings).
 Lint reads the clock (for "in the future"); nothing it says ends up in a PDF.
 """
 
@@ -17,14 +22,19 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from briefpers.errors import ExitCode, LintError, SourceError, TimeLimitError, diagnostic
+from briefpers.language import is_language_code
 from briefpers.limits import Limits, deadline
 from briefpers.source.load import parse, read_source, validate
-from briefpers.source.model import KAMERSTUK, PLACEHOLDER_DATE
+from briefpers.source.model import KAMERSTUK, PLACEHOLDER_DATE, XML_LANG
+
+if TYPE_CHECKING:
+    from briefpers.mdto.settings import MdtoSettings
 
 IMPORT_REMARK = "briefpers-import:"  # an importer's remark (importers.COMMENT_TAG)
 
@@ -67,7 +77,11 @@ class Finding:
 
 
 def lint_file(
-    path: Path | str, *, today: dt.date | None = None, limits: Limits | None = None
+    path: Path | str,
+    *,
+    today: dt.date | None = None,
+    limits: Limits | None = None,
+    mdto: MdtoSettings | None = None,
 ) -> list[Finding]:
     """All findings for one letter source, in line order, within `limits` (the
     settings' size limits, and their time limit for this one file)."""
@@ -75,12 +89,14 @@ def lint_file(
     limits = limits or Limits()
     try:
         with deadline(limits.timeout, what="linting the letter", path=name):
-            return _lint_file(Path(path), name, today, limits)
+            return _lint_file(Path(path), name, today, limits, mdto)
     except TimeLimitError as exc:
         return [Finding(name, None, ERROR, exc.message, fatal=True)]
 
 
-def _lint_file(path: Path, name: str, today: dt.date | None, limits: Limits) -> list[Finding]:
+def _lint_file(
+    path: Path, name: str, today: dt.date | None, limits: Limits, mdto: MdtoSettings | None
+) -> list[Finding]:
     try:
         data = read_source(path, limits)  # regular files only: a FIFO must not hang lint
         tree = parse(data, path, limits)
@@ -93,7 +109,7 @@ def _lint_file(path: Path, name: str, today: dt.date | None, limits: Limits) -> 
         validate(tree, path, limits, data=data)
     except SourceError as exc:
         findings.append(Finding(name, exc.line, ERROR, exc.message, True, exc.column))
-    findings.extend(lint_tree(tree.getroot(), name, today=today or dt.date.today()))
+    findings.extend(lint_tree(tree.getroot(), name, today=today or dt.date.today(), mdto=mdto))
     unique = {(f.line, f.severity, f.message): f for f in reversed(findings)}  # fatal ones win
     lines = _source_lines(data, tree.docinfo.encoding)
     located = [_with_column(f, lines) for f in unique.values()]
@@ -119,8 +135,10 @@ def _with_column(finding: Finding, lines: list[str]) -> Finding:
     return replace(finding, column=at + 1) if at >= 0 else finding
 
 
-def lint_tree(root: etree._Element, path: str, *, today: dt.date) -> Iterator[Finding]:
-    """The checks on a parsed letter."""
+def lint_tree(
+    root: etree._Element, path: str, *, today: dt.date, mdto: MdtoSettings | None = None
+) -> Iterator[Finding]:
+    """The checks on a parsed letter (with `mdto`: also what its MDTO record needs)."""
     kamerstuk = root.get("kind") == KAMERSTUK
     yield from _placeholders(root, path, kamerstuk)
     yield from _empty(root, path)
@@ -128,8 +146,12 @@ def lint_tree(root: etree._Element, path: str, *, today: dt.date) -> Iterator[Fi
     yield from _signatories(root, path)
     yield from _notes(root, path)
     yield from _remarks(root, path)
+    yield from _languages(root, path)
+    yield from _alt_texts(root, path)
     if kamerstuk:
         yield from _kamerstuk(root, path)
+    if mdto is not None:
+        yield from _mdto(root, path, mdto)
 
 
 def _texts(root: etree._Element) -> Iterator[tuple[str, int, str, etree._Element]]:
@@ -303,6 +325,75 @@ def _kamerstuk(root: etree._Element, path: str) -> Iterator[Finding]:
         yield Finding(path, salutation.sourceline, WARNING, "a Kamerstuk has no salutation")
 
 
+def _languages(root: etree._Element, path: str) -> Iterator[Finding]:
+    """Every language tag must name a language (the PDF's /Lang, the web page's lang,
+    the MDTO record's taal): "en-GB", not "english" or "x-klingon"."""
+    for el in root.iter():
+        tag = el.get(XML_LANG) if isinstance(el.tag, str) else None
+        if tag is not None and not is_language_code(tag):
+            yield Finding(
+                path,
+                el.sourceline,
+                ERROR,
+                f"xml:lang={tag!r} is not a language code (ISO 639, e.g. nl, en, en-GB)",
+            )
+
+
+def _alt_texts(root: etree._Element, path: str) -> Iterator[Finding]:
+    """An image's alternative text says what it shows (PDF, web edition), not its file."""
+    for el in root.iter("figure", "signature"):
+        alt, src = " ".join((el.get("alt") or "").split()), el.get("src") or ""
+        name = PurePosixPath(src)
+        if alt.lower() in {src.lower(), name.name.lower(), name.stem.lower()}:
+            yield Finding(
+                path,
+                el.sourceline,
+                ERROR,
+                f"the alt text of <{el.tag}> names its file ({alt!r}): say what the image shows",
+            )
+
+
+def _mdto(root: etree._Element, path: str, settings: MdtoSettings) -> Iterator[Finding]:
+    """What the MDTO record needs: an identifier, and values an archivist chose."""
+    from briefpers.mdto.settings import APPRAISALS, DEFAULT_APPRAISAL, DEFAULT_RESTRICTION
+
+    parl = root.find("parliamentary")
+    if root.findtext("references/ours") is None and (parl is None or not parl.get("number")):
+        yield Finding(
+            path,
+            root.sourceline,
+            ERROR,
+            "the MDTO record needs an identifier: <references><ours> or a Kamerstuk number",
+        )
+    own = root.find("archive")
+    values = own.attrib if own is not None else {}
+    line = own.sourceline if own is not None else root.sourceline
+    appraisal = values.get("appraisal", settings.appraisal)
+    if appraisal == "V" and values.get("retention", settings.retention) is None:
+        yield Finding(
+            path,
+            line,
+            ERROR,
+            'MDTO appraisal V needs a retention period: <archive retention="P10Y">',
+        )
+    if appraisal == DEFAULT_APPRAISAL:
+        yield Finding(
+            path,
+            line,
+            WARNING,
+            f"MDTO appraisal is the default {DEFAULT_APPRAISAL} ({APPRAISALS[DEFAULT_APPRAISAL]}): "
+            'an archivist must confirm it (<archive appraisal="B|V"> or the settings)',
+        )
+    if values.get("restriction", settings.restriction) == DEFAULT_RESTRICTION:
+        yield Finding(
+            path,
+            line,
+            WARNING,
+            f"MDTO use restriction is the default {DEFAULT_RESTRICTION!r}: an archivist must "
+            'confirm it (<archive restriction="…"> or the settings)',
+        )
+
+
 # Several files ==============================================================
 
 
@@ -334,9 +425,10 @@ def lint_paths(
     strict: bool = False,
     today: dt.date | None = None,
     limits: Limits | None = None,
+    mdto: MdtoSettings | None = None,
 ) -> Result:
     """Lint files; exit code 0 (clean, or only warnings without strict), 8, or 3."""
-    findings = [f for path in paths for f in lint_file(path, today=today, limits=limits)]
+    findings = [f for path in paths for f in lint_file(path, today=today, limits=limits, mdto=mdto)]
     if strict:
         findings = [f.strict() for f in findings]
     if any(f.fatal for f in findings):
@@ -348,13 +440,16 @@ def lint_paths(
     return Result(findings, code)
 
 
-def gate(paths: Iterable[Path], report, limits: Limits | None = None) -> None:
+def gate(
+    paths: Iterable[Path], report, limits: Limits | None = None, mdto: MdtoSettings | None = None
+) -> None:
     """`build --strict`: lint first; any finding stops the build (nothing is built).
 
-    `report` receives each finding as a line (the CLI prints it to stderr).
+    `report` receives each finding as a line (the CLI prints it to stderr);
+    `mdto`: the build writes MDTO records with these settings.
     """
     paths = list(paths)
-    result = lint_paths(paths, strict=True, limits=limits)
+    result = lint_paths(paths, strict=True, limits=limits, mdto=mdto)
     for finding in result.findings:
         report(str(finding))
     if result.exit_code == ExitCode.OK:

@@ -50,6 +50,7 @@ FILE_NAME = "briefpers.toml"
 # never loads the module (nor, say, the signing library behind it).
 SECTIONS: dict[str, str | Callable[..., Any]] = {
     "sign": "briefpers.sign.options:SignOptions.from_office",
+    "mdto": "briefpers.mdto.settings:MdtoSettings.from_office",
 }
 
 # The build defaults this module reads itself: key → what it must be.

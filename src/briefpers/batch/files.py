@@ -48,6 +48,34 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def write_together(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files of one folder as one: all to temporary files first
+    (synced), then renamed in the order given, so put the file that decides
+    "built" (the PDF) last. A failure before the renames leaves nothing."""
+    if not files:
+        return
+    folder = files[0][0].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            prefix = f".{path.name}.{_host()}-{os.getpid()}."
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=PART_SUFFIX, dir=path.parent)
+            temporary.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+        for tmp, path in temporary:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temporary:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+
+
 def probe_writable(folder: Path) -> None:
     """Write, sync and remove a small file in `folder`: OSError if that is impossible.
 

@@ -98,8 +98,13 @@ class Fingerprints:
         *,
         theme_option: str | None,
         profile: str,
+        files_options: str | None = None,
     ) -> str | None:
-        """Why `output` must be rebuilt from `source`, or None if it is up to date."""
+        """Why `output` must be rebuilt from `source`, or None if it is up to date.
+
+        `files_options`: what decides the files asked for beside the PDF (MDTO
+        records, web edition); None: none are asked for, and those an earlier
+        build wrote are left alone."""
         if entry is None:
             return "not built before"
         # The file name, not the path: the PDF holds the name, never the folder,
@@ -126,4 +131,10 @@ class Fingerprints:
                 return f"{name} changed"
         if entry.get("output_sha256") != sha256_file(output):
             return "output missing or changed"
+        if files_options is not None:
+            if entry.get("files_options") != files_options:
+                return "MDTO or web edition options changed"
+            for name, digest in (entry.get("files") or {}).items():
+                if sha256_file(output.parent / PurePosixPath(name).name) != digest:
+                    return f"{name} missing or changed"
         return None

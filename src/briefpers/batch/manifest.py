@@ -2,7 +2,8 @@
 
 The manifest maps each PDF (its name in the output folder) to an entry:
 source (as seen from the output folder) and its sha256, output sha256, pages,
-profile, theme and its hash, briefpers version and, when validated, veraPDF's
+profile, theme and its hash, briefpers version, the files written beside the PDF
+(MDTO records, the web edition: name → sha256) and, when validated, veraPDF's
 verdict. A signed letter also records the hash and size of its unsigned bytes
 (`unsigned_sha256`, `unsigned_size`: the reproducible part, the start of the
 signed file), the signed file's hash (`signed_sha256`, then also its
@@ -67,6 +68,8 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "source_date_epoch": _STR,
     "pages": (int, type(None)),
     "assets": (dict, type(None)),
+    "files": (dict, type(None)),  # written beside the PDF (MDTO records, web edition)
+    "files_options": _STR,
     "verapdf": (dict, type(None)),
     "unsigned_sha256": _STR,
     "unsigned_size": (int, type(None)),
@@ -114,9 +117,10 @@ def _usable(entry: Any) -> bool:
         counts = key in ("pages", "unsigned_size")
         if not isinstance(value, types) or (isinstance(value, bool) and counts):
             return False
-    assets = entry.get("assets") or {}
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in assets.items()):
-        return False
+    for key in ("assets", "files"):
+        table = entry.get(key) or {}
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in table.items()):
+            return False
     verdict = entry.get("verapdf")
     if verdict is None:
         return True

@@ -20,9 +20,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from briefpers import __version__
+from briefpers import __version__, outputs
 from briefpers.batch import manifest
 from briefpers.batch.executors import Executor
 from briefpers.batch.files import (
@@ -32,6 +32,7 @@ from briefpers.batch.files import (
     sha256_bytes,
     sha256_file,
     write_atomic,
+    write_together,
 )
 from briefpers.batch.fingerprint import Fingerprints
 from briefpers.batch.sources import (
@@ -43,9 +44,19 @@ from briefpers.batch.sources import (
     relative_to_output,
 )
 from briefpers.batch.worker import Outcome, Task
-from briefpers.errors import BriefpersError, DependencyError, ExitCode, OutputError, diagnostic
+from briefpers.errors import (
+    BriefpersError,
+    DependencyError,
+    ExitCode,
+    OutputError,
+    UsageError,
+    diagnostic,
+)
 from briefpers.profiles import DEFAULT_PROFILE
 from briefpers.settings import Settings
+
+if TYPE_CHECKING:  # only for annotations: planning loads no stage
+    from briefpers.mdto.settings import MdtoSettings
 from briefpers.themes import is_path, operator_themes
 
 FLUSH_EVERY = 1.0  # seconds between manifest merges while letters finish
@@ -69,6 +80,15 @@ class Options:
     force: bool = False
     # Limits (the time limit per letter too), SOURCE_DATE_EPOCH, user configuration.
     settings: Settings = field(default_factory=Settings)
+    html: bool = False  # the web edition beside each PDF
+    mdto: MdtoSettings | None = None  # MDTO records beside each PDF, with these values
+
+    @property
+    def files_options(self) -> str | None:
+        """What decides the files beside each PDF (None: none are asked for)."""
+        if not self.html and self.mdto is None:
+            return None
+        return f"html={int(self.html)};mdto={self.mdto.fingerprint() if self.mdto else '-'}"
 
 
 @dataclass
@@ -135,6 +155,8 @@ class Batch:
         out_dir = self.options.out_dir
         settings = self.options.settings
         check_outputs_unique(list(self.sources), out_dir)
+        if self.options.files_options is not None:
+            _check_files_unique(list(self.sources), out_dir)
         theme = _normalise_theme(self.options.theme)
         # A wrong --theme or theme setting stops here, not once per letter.
         operator_themes(settings, theme)
@@ -156,6 +178,7 @@ class Batch:
                     output,
                     theme_option=theme,
                     profile=self.options.profile,
+                    files_options=self.options.files_options,
                 )
             if reason is None:
                 entry = self._entries[output.name]
@@ -180,6 +203,9 @@ class Batch:
                     profile=self.options.profile,
                     name=display(source),
                     settings=settings,
+                    html=self.options.html,
+                    mdto=self.options.mdto,
+                    earlier_files=tuple((self._entries.get(output.name) or {}).get("files") or {}),
                 )
             )
             self._reasons[self.tasks[-1].source] = reason
@@ -268,6 +294,8 @@ class Batch:
             "theme_option": _normalise_theme(self.options.theme),
             "theme_sha256": self._fingerprints.theme_hash(outcome.theme_dirs),
             "assets": outcome.assets,
+            "files": outcome.files,
+            "files_options": self.options.files_options,
             "briefpers_version": outcome.version,
             "source_date_epoch": self.options.settings.epoch_text,
         }
@@ -361,7 +389,9 @@ class Batch:
                     continue
                 try:
                     signed = sign_pdf(data, credentials, options, path=display(path))
-                    write_atomic(path, signed.data)
+                    # The PDF's MDTO record describes the signed bytes: written with them.
+                    records = _signed_records(path, entry, signed.data)
+                    write_together([*records, (path, signed.data)])
                 except OSError as exc:
                     _unsigned(result, f"cannot write: {exc.strerror or exc}", ExitCode.ASSET)
                     yield result
@@ -387,6 +417,7 @@ class Batch:
                         "unsigned_sha256": sha256_bytes(data),
                         "unsigned_size": len(data),
                         "signature": signature,
+                        **({"files": {**entry["files"], **_hashes(records)}} if records else {}),
                     },
                 )
                 result.signature = {**signature, "signed": True}
@@ -523,6 +554,35 @@ def _undecodable(source: Path, output: Path) -> Result:
         ),
         exit_code=int(ExitCode.INVALID_SOURCE),
     )
+
+
+def _check_files_unique(sources: list[Path], out_dir: Path) -> None:
+    """No file written beside one PDF may be another letter's (a/x.xml and x.pdf.xml)."""
+    owners: dict[str, Path] = {}
+    for source in sources:
+        pdf = output_for(source, out_dir)
+        for name in [pdf.name, *outputs.beside(pdf)]:
+            if name in owners and owners[name] != source:
+                raise UsageError(
+                    f"{display(owners[name])} and {display(source)} would both write "
+                    f"{display(out_dir / name)}: rename one of them"
+                )
+            owners[name] = source
+
+
+def _signed_records(pdf: Path, entry: manifest.Entry, signed: bytes) -> list[tuple[Path, bytes]]:
+    """The PDF's MDTO bestand record, if this build wrote one, for the signed bytes."""
+    name = outputs.file_record_name(pdf.name)
+    if name not in (entry.get("files") or {}):
+        return []
+    from briefpers.mdto import signed_record
+
+    path = pdf.parent / name
+    return [(path, signed_record(read_regular(path, MAX_SIGN_BYTES), pdf.name, signed))]
+
+
+def _hashes(files: list[tuple[Path, bytes]]) -> dict[str, str]:
+    return {path.name: sha256_bytes(data) for path, data in files}
 
 
 def _normalise_theme(theme: str | None) -> str | None:

@@ -24,9 +24,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from briefpers import __version__
-from briefpers.batch.files import sha256_bytes, sha256_file, write_atomic
+from briefpers import __version__, outputs
+from briefpers.batch.files import sha256_bytes, sha256_file, write_together
 from briefpers.errors import (
     BriefpersError,
     DependencyError,
@@ -38,6 +39,9 @@ from briefpers.errors import (
 )
 from briefpers.limits import deadline, env_name
 from briefpers.settings import Settings
+
+if TYPE_CHECKING:  # only for annotations: planning loads no stage
+    from briefpers.mdto.settings import MdtoSettings
 
 try:
     import resource
@@ -60,6 +64,12 @@ class Task:
     # not the worker's environment: a cluster's workers must build the bytes
     # the client would.
     settings: Settings = field(default_factory=Settings)
+    # Beside the PDF: the web edition, and MDTO records made with these settings.
+    html: bool = False
+    mdto: MdtoSettings | None = None
+    # Files an earlier build of this letter wrote beside its PDF: those not
+    # written again are removed (they would describe another PDF).
+    earlier_files: tuple[str, ...] = ()
 
 
 @dataclass
@@ -78,6 +88,7 @@ class Outcome:
     theme_request: str | None = None
     theme_dirs: list[str] = field(default_factory=list)
     assets: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # written beside the PDF → sha256
     seconds: float = 0.0
     version: str = __version__
     worker: str = ""  # host:pid
@@ -221,7 +232,7 @@ def _build(task: Task, outcome: Outcome) -> None:
     from briefpers.pipeline import build_letter
     from briefpers.source.load import read_source
 
-    source = Path(task.source)
+    source, output = Path(task.source), Path(task.output)
     try:
         # The time limit covers reading the source too (a slow or stuck file system).
         with deadline(task.settings.limits.timeout, path=source):
@@ -234,11 +245,19 @@ def _build(task: Task, outcome: Outcome) -> None:
                 data=data,
                 timeout=0,  # the deadline above is the letter's
             )
+            extra: dict[str, bytes] = {}
+            if task.html or task.mdto is not None:
+                from briefpers.editions import editions
+
+                extra = editions(built, output.name, html=task.html, records=task.mdto)
     except TimeLimitError:
         reset_caches()  # the shared font and CSS caches may be half-built
         raise
     try:
-        write_atomic(Path(task.output), built.pdf)
+        # The editions first, the PDF last: a PDF is "built" with all of them.
+        write_together([*((output.parent / n, d) for n, d in extra.items()), (output, built.pdf)])
+        for name in (set(task.earlier_files) & set(outputs.beside(output))) - set(extra):
+            (output.parent / name).unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(
             f"cannot write the PDF: {exc.strerror or exc}", path=task.output
@@ -251,6 +270,7 @@ def _build(task: Task, outcome: Outcome) -> None:
     outcome.pages = built.pages
     outcome.source_sha256 = sha256_bytes(data)
     outcome.output_sha256 = sha256_bytes(built.pdf)
+    outcome.files = {name: sha256_bytes(data) for name, data in extra.items()}
     outcome.theme = built.theme.name
     outcome.theme_request = task.theme or theme_for(letter)
     outcome.theme_dirs = theme_dirs(built.theme)
