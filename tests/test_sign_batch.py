@@ -63,7 +63,7 @@ def test_build_signs_records_both_hashes_and_keeps_a_signed_letter(pki, source, 
 
     again = _build(source, "-o", out, "--sign", *_signing(pki))
     assert again.exit_code == 0, again.output
-    assert "all 1 letters up to date" in again.output
+    assert "1 letter up to date" in again.output
     assert "0 signed (B-T), 1 already signed" in again.output
     assert (out / NAME).read_bytes() == signed  # not signed again because time passed
 
@@ -93,7 +93,7 @@ def test_a_failed_signature_leaves_the_letter_unsigned_and_a_rerun_signs_it(pki,
 
     rerun = _build(source, "-o", out, "--sign", *_signing(pki))
     assert rerun.exit_code == 0, rerun.output
-    assert "all 1 letters up to date" in rerun.output  # signed without rebuilding
+    assert "1 letter up to date" in rerun.output  # signed without rebuilding
     assert "1 signed (B-T)" in rerun.output
     assert _run_verify(out / NAME, pki) == 0
 
