@@ -271,7 +271,7 @@ def test_a_letter_without_identifier_fails_naming_the_field_and_the_fix(tmp_path
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["build", str(source), "-o", str(out), "--mdto"])
     assert result.exit_code == ExitCode.INVALID_SOURCE, result.output
-    assert f"{source}:2: MDTO identificatie" in result.output
+    assert f"{source}:2: error: MDTO identificatie" in result.output
     assert not out.exists() or not any(out.glob("letter*")), "nothing written for a failed letter"
 
 

@@ -40,5 +40,5 @@ def test_the_record_of_a_signed_pdf_has_the_signed_files_checksum(pki, tmp_path)
     for name, digest in entry["files"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
     again = CliRunner().invoke(main, [*args, "--sign", *map(str, key), "--level", "B-B"])
-    assert again.exit_code == 0 and "1 letters up to date" in again.output, again.output
+    assert again.exit_code == 0 and "1 letter up to date" in again.output, again.output
     assert (out / NAME).read_bytes() == signed

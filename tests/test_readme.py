@@ -134,6 +134,23 @@ COMMANDS: dict[str, Plan] = {
         '--reissue-of "Kamerstuk 12 345, nr. 67" --reissue-date 2026-12-01',
         why="a fixed reissue day, so that the run does not depend on today",
     ),
+    "briefpers sign output/x.pdf --key office.p12 --passphrase-file ~/.briefpers-pass "
+    "--level B-LTA --tsa https://tsa.example.org/rfc3161": Plan(
+        "briefpers sign --help",
+        why="an office's key and a timestamp authority are not here; "
+        "tests/test_sign_levels.py signs at every level with a test PKI on 127.0.0.1",
+    ),
+    "briefpers verify output/x.pdf --trust office-root.pem": Plan(
+        f"briefpers verify {SEED_PDF}",
+        codes=(11,),
+        why="the seed built here is unsigned, which verify must say (exit 11); "
+        "tests/test_sign_levels.py verifies signed files against their trust anchor",
+    ),
+    "briefpers build input -o output --sign --key office.p12 --passphrase-file F "
+    "--level B-T --tsa URL": Plan(
+        "briefpers build --help",
+        why="as for sign; tests/test_sign_batch.py builds and signs with a test PKI",
+    ),
 }
 
 

@@ -100,7 +100,7 @@ def test_credentials_that_cannot_sign_are_refused_before_any_pdf(
         "sign", letter, "--key", pki.file(key), "--cert", pki.file(cert), *passphrase, "-o", out
     )
     assert result.exit_code == ExitCode.SIGN, result.output
-    assert f"error: {pki.file(cert)}: {message}" in result.output
+    assert f"{pki.file(cert)}: error: {message}" in result.output
     assert not out.exists()
 
 

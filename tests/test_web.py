@@ -137,7 +137,7 @@ def test_a_language_that_is_no_language_code_is_refused(tmp_path, lang, inline) 
     result = CliRunner().invoke(main, ["web", str(source), "-o", str(tmp_path / "out")])
     assert result.exit_code == ExitCode.INVALID_SOURCE
     line = 2 if lang == "english" else 10
-    assert result.output.startswith(f"error: {source}:{line}: xml:lang=")
+    assert result.output.startswith(f"{source}:{line}: error: xml:lang=")
     assert not (tmp_path / "out").exists()
     lint = CliRunner().invoke(main, ["lint", str(source)])
     assert lint.exit_code == ExitCode.LINT and "is not a language code" in lint.output
