@@ -20,10 +20,16 @@ from briefpers.batch.worker import (
     init_worker,
     memory_ceiling,
     reset_caches,
+    tune_gc,
 )
 from briefpers.errors import DependencyError, ExitCode
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
+# Without --jobs, up to this many letters are built in this process: a pool
+# pays for forking its workers and for each worker's first letter (fonts,
+# stylesheet, compiled templates), which on two cores outweighs sharing a
+# few letters (bench/bench.py: `make pdf` of the examples).
+SMALL_BATCH = 4
 
 
 class Executor(Protocol):
@@ -54,23 +60,41 @@ def _lost(task: Task, why: str, code: ExitCode = ExitCode.INTERNAL) -> Outcome:
 
 
 class LocalExecutor:
-    """Worker processes on this machine (in this process for one job or one letter)."""
+    """Worker processes on this machine, or this process for a small batch.
+
+    `jobs`: the operator's --jobs (None: all cores, and small batches in this
+    process). One job, or one letter, is always built here.
+    """
 
     name = "process"
 
-    def __init__(self, jobs: int | None = None) -> None:
+    def __init__(self, jobs: int | None = None, *, small_batch: int | None = None) -> None:
+        self.requested = jobs
         self.workers = max(1, jobs or default_jobs())
+        self.small_batch = SMALL_BATCH if small_batch is None else small_batch
         self.unreported: list[Outcome] = []  # finished while the run was stopping
+
+    def in_process(self, count: int) -> bool:
+        """Whether `count` letters are built in this process rather than a pool.
+
+        An explicit --jobs of 2 or more always gets its workers: they keep a
+        letter that crashes its process from ending the run.
+        """
+        if self.workers == 1 or count == 1:
+            return True
+        return self.requested is None and count <= self.small_batch
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         if not tasks:
             return
         memory = tasks[0].settings.limits.max_memory
-        if self.workers == 1 or len(tasks) == 1:
-            # A worker costs a process start and a second WeasyPrint import.
-            # The price: a letter that crashes this process ends the run (what
-            # finished is in the manifest); workers contain that (-j 2 and more).
+        if self.in_process(len(tasks)):
+            # No process to start and WeasyPrint imported once. The price: a
+            # letter that crashes this process ends the run (what finished is
+            # in the manifest); workers contain that (-j 2 and more).
+            self.workers = 1
             init_worker(ignore_sigint=False)
+            tune_gc()
             for task in tasks:
                 with memory_ceiling(memory):  # this process's, for the letter only
                     outcome = build_one(task)
@@ -81,6 +105,41 @@ class LocalExecutor:
             yield from pool.run(tasks)
         finally:
             self.unreported = pool.unreported
+
+
+class WarmExecutor:
+    """One worker process kept from run to run (for `watch`).
+
+    After its first letter it has the theme's stylesheet, fonts and templates
+    loaded, so each later letter costs a warm build; a letter that crashes it
+    fails alone, and the next run starts a fresh worker. `restart` drops it
+    (its caches hold an edited theme's old files); `close` stops it.
+    """
+
+    name = "process"
+    workers = 1
+
+    def __init__(self) -> None:
+        self.pool: WorkerPool | None = None
+        self.unreported: list[Outcome] = []
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+        if not tasks:
+            return
+        if self.pool is None:
+            self.pool = WorkerPool(1, memory_mib=tasks[0].settings.limits.max_memory, keep=True)
+        try:
+            yield from self.pool.run(tasks)
+        finally:
+            self.unreported = self.pool.unreported
+
+    def restart(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
 
 class DaskExecutor:

@@ -17,6 +17,7 @@ fails with MemoryError instead, reported as a memory-limit error (exit 5).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import threading
@@ -44,6 +45,11 @@ except ImportError:  # not on Unix: no memory ceiling
     resource = None  # type: ignore[assignment]
 
 MIB = 1024 * 1024
+# A letter allocates many short-lived objects; with the default threshold
+# (700) the collector ran about 15 times per letter. After start-up is frozen
+# (gc.freeze) a collection scans only what letters made. bench/bench.py
+# measures what this saves and what it costs in memory.
+GC_THRESHOLDS = (10_000, 10, 10)
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,9 @@ class Outcome:
     worker: str = ""  # host:pid
     peak_rss_kb: int | None = None  # the worker's VmHWM after this letter
     rss_kb: int | None = None  # the worker's VmRSS after this letter
+    # Lines for the operator about the worker, not the letter (a slow font
+    # subsetter), each once per worker process.
+    warnings: list[str] = field(default_factory=list)
 
 
 _state: dict[str, object] = {}
@@ -106,6 +115,13 @@ def init_worker(ignore_sigint: bool = True, parent: int | None = None) -> None:
     except (ImportError, OSError) as exc:
         # e.g. Pango missing: every letter reports it, with code 7.
         _state["import_error"] = f"WeasyPrint cannot be loaded: {exc}"
+
+
+def tune_gc() -> None:
+    """For a process that builds letters: what start-up loaded is never
+    collected (frozen), and the collector runs less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _watch(parent: int) -> None:
@@ -197,7 +213,16 @@ def build_one(task: Task) -> Outcome:
         outcome.exit_code = int(ExitCode.INTERNAL)
     outcome.seconds = time.perf_counter() - start
     outcome.peak_rss_kb, outcome.rss_kb = _memory()
+    outcome.warnings = _notices()
     return outcome
+
+
+def _notices() -> list[str]:
+    if "import_error" in _state:
+        return []
+    from briefpers.typeset import take_notices
+
+    return take_notices()
 
 
 def _memory_error(task: Task) -> MemoryLimitError:
