@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from briefpers.errors import (
 )
 from briefpers.limits import deadline, env_name
 from briefpers.settings import Settings
+from briefpers.themes import Theme
 
 try:
     import resource
@@ -193,24 +194,84 @@ def _ceiling(mib: int, soft: int, hard: int) -> int | None:
 
 def build_one(task: Task) -> Outcome:
     """Build one letter into its output file; never raises."""
-    start = time.perf_counter()
+    return _guarded(task, lambda outcome: _build(task, outcome))
+
+
+def build_one_from(
+    task: Task,
+    source: Path,
+    data: bytes,
+    *,
+    theme: Theme | None,
+    theme_error: BriefpersError | None = None,
+    theme_request: str = "",
+) -> tuple[Outcome, bytes | None]:
+    """Build a letter sent to this worker (`batch.remote`): the source's bytes
+    stand at `source` (its files beside it), the theme is the one the client
+    sent, or `theme_error` why the client could not load it. Returns the
+    outcome and the PDF's bytes, for the client to write; never raises."""
+    pdfs: list[bytes] = []
+
+    def body(outcome: Outcome) -> None:
+        from briefpers.pipeline import build_letter
+        from briefpers.source.load import load
+
+        if "import_error" in _state:
+            raise DependencyError(str(_state["import_error"]))
+        with deadline(task.settings.limits.timeout, path=source):
+            if theme is None or theme_error is not None:
+                load(source, data, task.settings.limits)  # the source's own errors first
+                raise theme_error or DependencyError("no theme was sent with the letter")
+            built = build_letter(
+                source,
+                settings=task.settings,
+                theme=theme,
+                profile=task.profile,
+                data=data,
+                timeout=0,  # the deadline above is the letter's
+            )
+        pdfs.append(built.pdf)
+        outcome.pages = built.pages
+        outcome.source_sha256 = sha256_bytes(data)
+        outcome.output_sha256 = sha256_bytes(built.pdf)
+        outcome.theme = built.theme.name
+        outcome.theme_request = theme_request
+        outcome.assets = _assets(built.letter)  # the copies beside `source`: the same bytes
+
+    outcome = _guarded(task, body, aliases=(str(source),))
+    return outcome, (pdfs[0] if outcome.ok else None)
+
+
+def failed(task: Task, exc: BaseException, aliases: tuple[str, ...] = ()) -> Outcome:
+    """The Outcome of a letter that failed with `exc`: one line, an exit code."""
     outcome = Outcome(task.source, task.output, worker=_worker_id())
-    try:
-        try:
-            _build(task, outcome)
-        except MemoryError:
-            reset_caches()  # the shared font and CSS caches may be half-built
-            raise _memory_error(task) from None
-        outcome.ok = True
-    except BriefpersError as exc:
-        if exc.path is None or exc.path == task.source:
+    if isinstance(exc, BriefpersError):
+        if exc.path is None or exc.path in (task.source, *aliases):
             # Name the letter as the user wrote it: in a batch, an error that
             # names no file (or an absolute path nobody typed) is no help.
             exc.path = task.name or task.source
         outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
-    except Exception as exc:  # a bug: report it for this letter, build the rest
+    else:  # a bug: report it for this letter, build the rest
         outcome.error = f"{task.name or task.source}: internal error: {type(exc).__name__}: {exc}"
         outcome.exit_code = int(ExitCode.INTERNAL)
+    return outcome
+
+
+def _guarded(task: Task, body: Callable[[Outcome], None], aliases: tuple[str, ...] = ()) -> Outcome:
+    start = time.perf_counter()
+    outcome = Outcome(task.source, task.output, worker=_worker_id())
+    try:
+        try:
+            body(outcome)
+        except MemoryError:
+            reset_caches()  # the shared font and CSS caches may be half-built
+            raise _memory_error(task) from None
+        except TimeLimitError:
+            reset_caches()  # the shared font and CSS caches may be half-built
+            raise
+        outcome.ok = True
+    except Exception as exc:
+        outcome = failed(task, exc, aliases)
     outcome.seconds = time.perf_counter() - start
     outcome.peak_rss_kb, outcome.rss_kb = _memory()
     outcome.warnings = _notices()
@@ -244,21 +305,17 @@ def _build(task: Task, outcome: Outcome) -> None:
     from briefpers.source.load import read_source
 
     source = Path(task.source)
-    try:
-        # The time limit covers reading the source too (a slow or stuck file system).
-        with deadline(task.settings.limits.timeout, path=source):
-            data = read_source(source, task.settings.limits)  # bounded, regular files only
-            built = build_letter(
-                source,
-                settings=task.settings,
-                theme=task.theme,
-                profile=task.profile,
-                data=data,
-                timeout=0,  # the deadline above is the letter's
-            )
-    except TimeLimitError:
-        reset_caches()  # the shared font and CSS caches may be half-built
-        raise
+    # The time limit covers reading the source too (a slow or stuck file system).
+    with deadline(task.settings.limits.timeout, path=source):
+        data = read_source(source, task.settings.limits)  # bounded, regular files only
+        built = build_letter(
+            source,
+            settings=task.settings,
+            theme=task.theme,
+            profile=task.profile,
+            data=data,
+            timeout=0,  # the deadline above is the letter's
+        )
     try:
         write_atomic(Path(task.output), built.pdf)
     except OSError as exc:
