@@ -91,3 +91,52 @@ def test_the_report_says_where_letters_were_built(tmp_path):
     data = json.loads(report.read_text())
     assert data["workers"] == 1  # two letters, no --jobs: in this process
     assert {entry["worker"].split(":")[1] for entry in data["letters"]} == {str(os.getpid())}
+
+
+def _fresh_python(code: str) -> str:
+    """Run `code` in a new interpreter (WeasyPrint not yet imported); its stdout."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_weasyprint_is_imported_without_a_full_library_search():
+    """The quick import asks no gcc or ld (the full search is never called) and
+    finds every library, HarfBuzz's subsetter included."""
+    out = _fresh_python(
+        "import ctypes.util, sys\n"
+        "calls = []\n"
+        "full = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: calls.append(name) or full(name)\n"
+        "from briefpers.quick_import import import_weasyprint\n"
+        "import_weasyprint()\n"
+        "ffi = sys.modules['weasyprint.text.ffi']\n"
+        "print(len(calls), ffi.harfbuzz_subset is not None, ctypes.util.find_library is not full)"
+    )
+    if out.startswith("0 True"):
+        assert out == "0 True True"  # and the full search is back in place afterwards
+    else:  # not Linux, or no ldconfig: the usual import
+        assert out.split()[1] == "True"
+
+
+def test_a_quick_import_that_finds_less_is_done_again_with_the_full_search():
+    """Never a weaker typesetter for a faster start: when the quick import lacks
+    a library (here: said to), WeasyPrint is imported afresh, and it works."""
+    out = _fresh_python(
+        "import sys\n"
+        "from briefpers import quick_import as q\n"
+        "q._complete = lambda: False\n"
+        "first = []\n"
+        "forget = q._forget\n"
+        "q._forget = lambda: (first.append(sys.modules['weasyprint']), forget())\n"
+        "weasyprint = q.import_weasyprint()\n"
+        "pdf = weasyprint.HTML(string='<p>x</p>').write_pdf()\n"
+        "print(len(first), first[0] is not weasyprint, pdf.startswith(b'%PDF'))"
+    )
+    assert out == "1 True True"

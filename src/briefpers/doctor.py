@@ -40,8 +40,10 @@ def diagnose(settings: Settings | None = None) -> list[Finding]:
 
 
 def _typesetter() -> list[Finding]:
+    from briefpers.quick_import import import_weasyprint
+
     try:
-        import weasyprint
+        weasyprint = import_weasyprint()
         from weasyprint.text.ffi import pango
     except (ImportError, OSError) as exc:
         return [

@@ -67,9 +67,9 @@ _engine = threading.RLock()
 def _weasyprint():
     # Imported lazily: `import weasyprint` costs about half a second, which
     # commands such as `check` and `--help` should not pay.
-    import weasyprint
+    from briefpers.quick_import import import_weasyprint
 
-    return weasyprint
+    return import_weasyprint()
 
 
 def forget() -> None:

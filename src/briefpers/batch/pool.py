@@ -87,7 +87,7 @@ class WorkerPool:
         memory_mib: int = 0,
         fn: Callable[[Task], Outcome] = build_one,
         context: str = "forkserver",
-        preload: Sequence[str] = PRELOAD,
+        preload: Sequence[str] | None = None,  # None: PRELOAD
         keep: bool = False,
     ) -> None:
         self.size = max(1, size)
@@ -98,6 +98,7 @@ class WorkerPool:
         # and forking a threaded process can copy a held lock into the child.
         # The server itself has no threads, and is the parent that preloads.
         self.ctx = multiprocessing.get_context(context)
+        preload = PRELOAD if preload is None else preload
         if context == "forkserver" and preload:
             # Takes effect when the server starts (once per process).
             self.ctx.set_forkserver_preload(list(preload))

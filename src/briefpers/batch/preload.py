@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import gc
 
-try:
-    import weasyprint  # noqa: F401
+from briefpers.quick_import import import_weasyprint
 
+try:
+    import_weasyprint()
     import briefpers.pipeline  # noqa: F401
 except (ImportError, OSError):
     pass  # e.g. Pango missing: each worker tries again and reports why (init_worker)

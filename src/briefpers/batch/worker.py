@@ -110,8 +110,9 @@ def init_worker(ignore_sigint: bool = True, parent: int | None = None) -> None:
         threading.Thread(target=_watch, args=(parent,), daemon=True).start()
     _state.pop("import_error", None)
     try:
-        import weasyprint  # noqa: F401 - half a second, paid once here
+        from briefpers.quick_import import import_weasyprint
 
+        import_weasyprint()  # a third of a second, paid once here
         import briefpers.pipeline  # noqa: F401
     except (ImportError, OSError) as exc:
         # e.g. Pango missing: every letter reports it, with code 7.
