@@ -13,12 +13,11 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from briefpers import __version__
 from briefpers.batch.files import write_atomic
 from briefpers.batch.pool import WorkerPool
-from briefpers.batch.remote import Packer, Parcel, Returned, build_parcel, renamed_parcel
 from briefpers.batch.worker import (
     Outcome,
     Task,
@@ -30,6 +29,9 @@ from briefpers.batch.worker import (
     tune_gc,
 )
 from briefpers.errors import DependencyError, ExitCode, OutputError
+
+if TYPE_CHECKING:  # imported when a Dask run starts: a no-op build must stay light
+    from briefpers.batch.remote import Packer, Parcel, Returned
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
 # Without --jobs, up to this many letters are built in this process: a pool
@@ -172,6 +174,8 @@ class DaskExecutor:
         if not tasks:
             return
         distributed = _distributed()
+        from briefpers.batch.remote import Packer, build_parcel
+
         cluster = None
         if self.address is None:
             cluster = distributed.LocalCluster(
@@ -252,6 +256,8 @@ class DaskExecutor:
         self, client, packer: Packer, parcel: Parcel, keys: list[str], round_: int
     ) -> Parcel:
         """The data under `keys` again, under new keys (the old ones are lost)."""
+        from briefpers.batch.remote import renamed_parcel
+
         renamed = {key: f"{_original(key)}-r{round_}" for key in keys}
         self._hold(client, {new: packer.blobs[_original(old)] for old, new in renamed.items()})
         return renamed_parcel(parcel, renamed)
