@@ -331,7 +331,7 @@ def doctor() -> None:
     """Show what this installation runs with: versions, the font subsetter, veraPDF.
 
     Warns when something makes builds slow (fontTools subsetting instead of
-    HarfBuzz: every letter about 3.6x as long; veraPDF without its class
+    HarfBuzz: every letter about 3x as long; veraPDF without its class
     archive). Exit 0: letters can be built; 7: WeasyPrint cannot be loaded.
     """
     from briefpers.doctor import ERROR, OK, WARNING, diagnose

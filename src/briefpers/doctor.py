@@ -2,7 +2,7 @@
 
 `briefpers doctor` prints one line per part: versions, the font subsetter
 WeasyPrint uses (HarfBuzz, or fontTools: the slow path, every letter about
-3.6x as long), veraPDF with its class-data-sharing archive, the preview
+3x as long), veraPDF with its class-data-sharing archive, the preview
 renderer and Dask. Nothing here prints; the CLI does.
 """
 
@@ -71,7 +71,7 @@ def _typesetter() -> list[Finding]:
         found.append(
             Finding(
                 "font subsetter",
-                "fontTools: the slow path, every letter takes about 3.6x as long",
+                "fontTools: the slow path, every letter takes about 3x as long",
                 WARNING,
                 "install libharfbuzz-subset0, version 4.1 or later "
                 "(Debian/Ubuntu: apt-get install libharfbuzz-subset0)",

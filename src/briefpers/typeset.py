@@ -46,7 +46,7 @@ OBJECT_REPR = re.compile(r" ?<[^<>]* at 0x[0-9a-fA-F]+>")
 # was spent for nothing: about 5 % of a letter (bench/bench.py measures it).
 WEASYPRINT_COMPRESSES = False
 # WeasyPrint's warning that it subsets fonts with fontTools (HarfBuzz's subsetter,
-# Debian's libharfbuzz-subset0, is missing): every letter about 3.6x slower.
+# Debian's libharfbuzz-subset0, is missing): every letter about 3x slower (2.8x measured).
 SLOW_SUBSETTER_WARNING = "Using fontTools instead of HarfBuzz-Subset"
 
 
@@ -300,7 +300,7 @@ def _shown(url: str, letter_dir: Path | None = None) -> str:
 def subsetter() -> str:
     """The font subsetter WeasyPrint uses in this process: "harfbuzz" or "fonttools".
 
-    fontTools is the slow path (about 3.6x a letter's time): WeasyPrint falls
+    fontTools is the slow path (about 3x a letter's time): WeasyPrint falls
     back to it when HarfBuzz's subsetting library (libharfbuzz-subset0, 4.1 or
     later) cannot be loaded.
     """
@@ -315,7 +315,7 @@ def subsetter() -> str:
 
 SLOW_SUBSETTER_NOTICE = (
     "fonts are subset with fontTools, not HarfBuzz (WeasyPrint: libharfbuzz-subset0 "
-    "is missing or older than 4.1): every letter takes about 3.6x as long; install "
+    "is missing or older than 4.1): every letter takes about 3x as long; install "
     "libharfbuzz-subset0 (`briefpers doctor` shows the subsetter in use)"
 )
 _notices: dict[str, bool] = {}  # notice → taken; each is given out once per process
