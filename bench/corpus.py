@@ -57,6 +57,25 @@ def letter(index: int) -> str:
     )
 
 
+def long_letter(index: int = 0, paragraphs: int = 110) -> str:
+    """A letter of about 20 pages with a footnote in every other paragraph."""
+    rng = random.Random(10_000 + index)
+    notes = [" ".join(_sentence(rng) for _ in range(2)) for _ in range(paragraphs // 2)]
+    body = ["<salutation>Dear Director-General,</salutation>"]
+    for i in range(paragraphs):
+        body.append(_paragraph(rng, notes if i % 2 == 0 else []))
+    text = TEMPLATE.read_text(encoding="utf-8")
+    text = re.sub(
+        r"<body>.*</body>", lambda _: "<body>" + "\n".join(body) + "</body>", text, flags=re.S
+    )
+    return re.sub(
+        r"<subject>.*?</subject>",
+        f"<subject>Benchmark long letter {index}</subject>",
+        text,
+        flags=re.S,
+    )
+
+
 def write_corpus(folder: Path, count: int) -> list[Path]:
     """Write letters 0 … count-1 as `letter-0000.xml` …; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)

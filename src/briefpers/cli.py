@@ -497,6 +497,8 @@ def build(
                 display.advance(result)
     finally:
         display.close()
+    for line in batch.notices:
+        click.echo(f"warning: {line}", err=True)
     if run_validate:
         for result in batch.validate():
             say(progress.verdict_line(result))
@@ -553,6 +555,122 @@ def _mdto_settings(settings, **flags):
 
     base = settings.office.section("mdto") or MdtoSettings()
     return base.with_overrides(MDTO_FLAGS, **flags)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@output_folder_option("Folder for the PDFs.")
+@theme_option
+@click.option(
+    "--profile",
+    type=click.Choice(list(PROFILES)),
+    default=DEFAULT_PROFILE,
+    show_default=True,
+    help="Archival profile; pdfa-2a-ua1 embeds no source.",
+)
+@click.option(
+    "--preview",
+    "preview_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write a PNG of every page into this folder after each build (needs pdftoppm).",
+)
+@click.option("--dpi", type=click.IntRange(10, 600), default=60, show_default=True)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.01),
+    default=0.1,
+    show_default=True,
+    help="Seconds between looks at the files (a large folder is looked at less often).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+)
+def watch(
+    sources: tuple[Path, ...],
+    out_dir: Path,
+    theme: str | None,
+    profile: str,
+    preview_dir: Path | None,
+    dpi: int,
+    interval: float,
+    timeout: float | None,
+) -> None:
+    """Build SOURCES, then rebuild a letter whenever it or a file it shows changes.
+
+    SOURCES as for `build` (default: input/); new letters in a watched folder
+    are picked up, and an edit to the theme rebuilds every letter. One warm
+    worker process builds the letters: a save costs about a warm build.
+    Errors are shown and the watch goes on; Ctrl-C stops it (exit 130).
+    """
+    from briefpers.batch.run import Options, check_output_folder, interrupt_on_sigterm
+    from briefpers.batch.sources import find_sources
+    from briefpers.themes import operator_themes
+    from briefpers.watch import Watcher, check_preview
+
+    settings = settings_from_env(timeout)
+    args = sources or (Path("input"),)
+    find_sources(args)  # a missing file or folder: exit 2 now
+    operator_themes(settings, theme)  # a wrong --theme or theme setting: now, not per save
+    check_output_folder(out_dir)  # exit 4 now, not at the first save
+    check_preview(preview_dir)
+    options = Options(out_dir, theme=theme, profile=profile, settings=settings)
+    watcher = Watcher(args, options, preview=preview_dir, dpi=dpi, interval=interval)
+    events = watcher.run()
+    try:
+        with interrupt_on_sigterm():
+            for event in events:
+                _show(event)
+                if event.kind == "stop":
+                    return
+    finally:
+        events.close()  # stops the worker
+
+
+def _show(event) -> None:
+    """One line per event of `watch`."""
+    from briefpers.batch.progress import error_line
+
+    if event.kind == "result":
+        result = event.result
+        if result.status == "skipped":
+            click.echo(f"up to date {result.output}")
+        elif result.ok:
+            pages = f"{result.pages} pages, " if result.pages is not None else ""
+            click.echo(f"built {result.output} ({pages}{result.seconds:.2f} s)")
+        else:
+            click.echo(error_line(result), err=True)
+    elif event.kind == "preview":
+        names = ", ".join(path.name for path in event.paths)
+        where = event.paths[0].parent if event.paths else ""
+        click.echo(f"preview {where}: {names}")
+    else:
+        err = event.kind == "stop" or event.text.startswith(("error:", "warning:"))
+        click.echo(event.text, err=err)
+
+
+@main.command()
+def doctor() -> None:
+    """Show what this installation runs with: versions, the font subsetter, veraPDF.
+
+    Warns when something makes builds slow (fontTools subsetting instead of
+    HarfBuzz: every letter about 3x as long; veraPDF without its class
+    archive). Exit 0: letters can be built; 7: WeasyPrint cannot be loaded.
+    """
+    from briefpers.doctor import ERROR, OK, WARNING, diagnose
+
+    findings = diagnose(settings_from_env())
+    for finding in findings:
+        click.echo(f"{finding.part}: {finding.value}")
+    for finding in findings:
+        if finding.level == OK:
+            continue
+        label = "warning" if finding.level == WARNING else finding.level
+        hint = f": {finding.hint}" if finding.hint else ""
+        click.echo(f"{label}: {finding.part}: {finding.value}{hint}", err=True)
+    if any(f.level == ERROR for f in findings):
+        sys.exit(int(ExitCode.DEPENDENCY))
 
 
 @main.command()

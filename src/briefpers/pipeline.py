@@ -31,7 +31,7 @@ def build_letter(
     source: Path | str,
     *,
     settings: Settings | None = None,
-    theme: str | None = None,
+    theme: str | Theme | None = None,
     profile: str | None = None,
     data: bytes | None = None,
     timeout: float | None = None,
@@ -40,8 +40,8 @@ def build_letter(
 
     `settings`: limits, SOURCE_DATE_EPOCH, user configuration and theme path
     (default: the built-in defaults; the CLI passes `Settings.from_env()`).
-    `theme` is the operator's choice (a name or a folder); without it the
-    letter's own theme name, else its kind's layout. `timeout` bounds the
+    `theme` is the operator's choice (a name, a folder, or a loaded Theme);
+    without it the letter's own theme name, else its kind's layout. `timeout` bounds the
     whole build in seconds (None: the settings' limit; 0: no limit); past it,
     TimeLimitError. See `briefpers.limits.deadline` for where that works.
     """
@@ -51,8 +51,11 @@ def build_letter(
         return _build(source, settings, theme, profile, data)
 
 
-def letter_theme(letter: Letter, settings: Settings, theme: str | None) -> Theme:
-    """The operator's theme if given, else the one the letter names (by name only)."""
+def letter_theme(letter: Letter, settings: Settings, theme: str | Theme | None) -> Theme:
+    """The operator's theme if given (a loaded Theme as it is), else the one
+    the letter names (by name only)."""
+    if isinstance(theme, Theme):
+        return theme
     if theme:
         return load_theme(theme, settings)
     try:
@@ -68,7 +71,7 @@ def letter_theme(letter: Letter, settings: Settings, theme: str | None) -> Theme
 def _build(
     source: Path | str,
     settings: Settings,
-    theme: str | None,
+    theme: str | Theme | None,
     profile: str | None,
     data: bytes | None,
 ) -> Built:

@@ -41,6 +41,13 @@ MAX_ASSET_BYTES = 32 * 1024 * 1024  # bytes of one file (fonts are < 1 MB, scans
 LETTER_URL = "file:///briefpers-letter/"
 LETTER_PATH = urlsplit(LETTER_URL).path
 OBJECT_REPR = re.compile(r" ?<[^<>]* at 0x[0-9a-fA-F]+>")
+# pikepdf compresses every stream when it saves the archival PDF (it decodes
+# and recompresses what it is given), so WeasyPrint's own zlib pass at level 9
+# was spent for nothing: about 5 % of a letter (bench/bench.py measures it).
+WEASYPRINT_COMPRESSES = False
+# WeasyPrint's warning that it subsets fonts with fontTools (HarfBuzz's subsetter,
+# Debian's libharfbuzz-subset0, is missing): every letter about 3x slower (2.8x measured).
+SLOW_SUBSETTER_WARNING = "Using fontTools instead of HarfBuzz-Subset"
 
 
 class Typeset(NamedTuple):
@@ -60,9 +67,9 @@ _engine = threading.RLock()
 def _weasyprint():
     # Imported lazily: `import weasyprint` costs about half a second, which
     # commands such as `check` and `--help` should not pay.
-    import weasyprint
+    from briefpers.quick_import import import_weasyprint
 
-    return weasyprint
+    return import_weasyprint()
 
 
 def forget() -> None:
@@ -249,7 +256,11 @@ def _typeset(
                 pdf_tags=True,
                 cache={},
             )
-            pdf = rendered.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False)
+            pdf = rendered.write_pdf(
+                pdf_variant=variant,
+                pdf_tags=True,
+                uncompressed_pdf=not WEASYPRINT_COMPRESSES,
+            )
     except FatalURLFetchingError as exc:
         cause = exc.__cause__
         reason = (
@@ -286,10 +297,46 @@ def _shown(url: str, letter_dir: Path | None = None) -> str:
     return url[:80]
 
 
+def subsetter() -> str:
+    """The font subsetter WeasyPrint uses in this process: "harfbuzz" or "fonttools".
+
+    fontTools is the slow path (about 3x a letter's time): WeasyPrint falls
+    back to it when HarfBuzz's subsetting library (libharfbuzz-subset0, 4.1 or
+    later) cannot be loaded.
+    """
+    _weasyprint()
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    lib = getattr(pdf_fonts, "harfbuzz_subset", None)
+    if lib is not None and pdf_fonts.harfbuzz.hb_version_atleast(4, 1, 0):
+        return "harfbuzz"
+    return "fonttools"
+
+
+SLOW_SUBSETTER_NOTICE = (
+    "fonts are subset with fontTools, not HarfBuzz (WeasyPrint: libharfbuzz-subset0 "
+    "is missing or older than 4.1): every letter takes about 3x as long; install "
+    "libharfbuzz-subset0 (`briefpers doctor` shows the subsetter in use)"
+)
+_notices: dict[str, bool] = {}  # notice → taken; each is given out once per process
+
+
+def take_notices() -> list[str]:
+    """Warnings for the operator raised since the last call, each once per process."""
+    fresh = [notice for notice, taken in _notices.items() if not taken]
+    _notices.update(dict.fromkeys(fresh, True))
+    return fresh
+
+
 class _Quiet(logging.Filter):
     """Keep WeasyPrint's warnings off the terminal (the CLI reports errors) and
     collect the resources it could not use (logged at ERROR level, `Failed to …`)
-    and the characters it printed as `.notdef` (a warning)."""
+    and the characters it printed as `.notdef` (a warning).
+
+    One warning is passed on (`take_notices`, once per process) rather than
+    dropped: that fonts are subset with fontTools, which makes every letter
+    several times slower and has a fix only the operator can apply.
+    """
 
     def __init__(self, letter_dir: Path | None = None) -> None:
         super().__init__()
@@ -297,6 +344,9 @@ class _Quiet(logging.Filter):
         self.errors: list[str] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(SLOW_SUBSETTER_WARNING):
+            _notices.setdefault(SLOW_SUBSETTER_NOTICE, False)
+            return False
         self.collect(record)
         return record.levelno >= logging.ERROR  # warnings stop here, errors go on
 

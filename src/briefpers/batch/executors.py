@@ -1,15 +1,18 @@
 """Where letters are built: this process, a local process pool, or a Dask cluster.
 
 Every executor takes Tasks and yields an Outcome per task as it finishes
-(in completion order). Workers write the PDFs; the caller writes the manifest.
+(in completion order). Local workers write the PDFs; Dask workers send them
+back and the executor writes them here; the caller writes the manifest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from briefpers import __version__
 from briefpers.batch.pool import WorkerPool
@@ -17,13 +20,27 @@ from briefpers.batch.worker import (
     Outcome,
     Task,
     build_one,
+    failed,
     init_worker,
     memory_ceiling,
     reset_caches,
+    tune_gc,
+    write_files,
 )
-from briefpers.errors import DependencyError, ExitCode, diagnostic
+from briefpers.errors import DependencyError, ExitCode, OutputError, diagnostic
+
+if TYPE_CHECKING:  # imported when a Dask run starts: a no-op build must stay light
+    from briefpers.batch.remote import Packer, Parcel, Returned
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
+# Without --jobs, up to this many letters are built in this process: a pool
+# pays for forking its workers and for each worker's first letter (fonts,
+# stylesheet, compiled templates), which on two cores outweighs sharing a
+# few letters (bench/bench.py: `make pdf` of the examples).
+SMALL_BATCH = 4
+CHUNK = 64  # letters packed and submitted to Dask at a time
+MAX_RESENDS = 2  # times a letter's lost files are sent again before it fails
+RESENT = re.compile(r"-r\d+$")  # the suffix of a key whose data was sent again
 
 
 class Executor(Protocol):
@@ -54,23 +71,41 @@ def _lost(task: Task, why: str, code: ExitCode = ExitCode.INTERNAL) -> Outcome:
 
 
 class LocalExecutor:
-    """Worker processes on this machine (in this process for one job or one letter)."""
+    """Worker processes on this machine, or this process for a small batch.
+
+    `jobs`: the operator's --jobs (None: all cores, and small batches in this
+    process). One job, or one letter, is always built here.
+    """
 
     name = "process"
 
-    def __init__(self, jobs: int | None = None) -> None:
+    def __init__(self, jobs: int | None = None, *, small_batch: int | None = None) -> None:
+        self.requested = jobs
         self.workers = max(1, jobs or default_jobs())
+        self.small_batch = SMALL_BATCH if small_batch is None else small_batch
         self.unreported: list[Outcome] = []  # finished while the run was stopping
+
+    def in_process(self, count: int) -> bool:
+        """Whether `count` letters are built in this process rather than a pool.
+
+        An explicit --jobs of 2 or more always gets its workers: they keep a
+        letter that crashes its process from ending the run.
+        """
+        if self.workers == 1 or count == 1:
+            return True
+        return self.requested is None and count <= self.small_batch
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         if not tasks:
             return
         memory = tasks[0].settings.limits.max_memory
-        if self.workers == 1 or len(tasks) == 1:
-            # A worker costs a process start and a second WeasyPrint import.
-            # The price: a letter that crashes this process ends the run (what
-            # finished is in the manifest); workers contain that (-j 2 and more).
+        if self.in_process(len(tasks)):
+            # No process to start and WeasyPrint imported once. The price: a
+            # letter that crashes this process ends the run (what finished is
+            # in the manifest); workers contain that (-j 2 and more).
+            self.workers = 1
             init_worker(ignore_sigint=False)
+            tune_gc()
             for task in tasks:
                 with memory_ceiling(memory):  # this process's, for the letter only
                     outcome = build_one(task)
@@ -83,11 +118,47 @@ class LocalExecutor:
             self.unreported = pool.unreported
 
 
+class WarmExecutor:
+    """One worker process kept from run to run (for `watch`).
+
+    After its first letter it has the theme's stylesheet, fonts and templates
+    loaded, so each later letter costs a warm build; a letter that crashes it
+    fails alone, and the next run starts a fresh worker. `restart` drops it
+    (its caches hold an edited theme's old files); `close` stops it.
+    """
+
+    name = "process"
+    workers = 1
+
+    def __init__(self) -> None:
+        self.pool: WorkerPool | None = None
+        self.unreported: list[Outcome] = []
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+        if not tasks:
+            return
+        if self.pool is None:
+            self.pool = WorkerPool(1, memory_mib=tasks[0].settings.limits.max_memory, keep=True)
+        try:
+            yield from self.pool.run(tasks)
+        finally:
+            self.unreported = self.pool.unreported
+
+    def restart(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+
 class DaskExecutor:
     """A dask.distributed cluster: the scheduler at `address`, or a local one.
 
-    Tasks carry absolute paths: sources, themes and the output folder must be
-    visible under the same paths on every worker (a shared file system).
+    Workers need not see the client's files: each letter travels with its
+    source, and its files and theme by content, once per worker
+    (`batch.remote`); the PDF comes back as bytes and is written here.
     """
 
     name = "dask"
@@ -96,11 +167,14 @@ class DaskExecutor:
         self.address = address
         self.jobs = jobs
         self.workers = 0
+        self._held: dict[str, object] = {}  # key → the cluster's Future: keeps its data
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         if not tasks:
             return
         distributed = _distributed()
+        from briefpers.batch.remote import Packer, build_parcel
+
         cluster = None
         if self.address is None:
             cluster = distributed.LocalCluster(
@@ -116,27 +190,76 @@ class DaskExecutor:
             if cluster is not None:
                 cluster.close()
             raise
-        futures = []
+        futures: dict[str, tuple[object, Parcel, int]] = {}
         try:
             self._prepare(client)
-            futures = client.map(build_one, list(tasks), pure=False)
-            index = {future.key: task for future, task in zip(futures, tasks, strict=True)}
-            for future in distributed.as_completed(futures):
+            finished = distributed.as_completed()
+            packer = Packer()
+            for start in range(0, len(tasks), CHUNK):
+                parcels = []
+                for task in tasks[start : start + CHUNK]:
+                    packed = packer.pack(task)
+                    if isinstance(packed, Outcome):
+                        yield packed  # the client could not read its source
+                    else:
+                        parcels.append(packed)
+                self._hold(client, packer.take_fresh())
+                for parcel, future in zip(
+                    parcels, client.map(build_parcel, parcels, pure=False), strict=True
+                ):
+                    futures[future.key] = (future, parcel, 0)
+                    finished.add(future)
+            for future in finished:
+                _, parcel, resent = futures.pop(future.key)
                 try:
-                    yield future.result()
+                    returned = future.result()
                 except Exception as exc:  # e.g. KilledWorker after retries
-                    why = f"Dask task failed ({type(exc).__name__}: {exc})"
-                    code = ExitCode.INTERNAL
-                    if type(exc).__name__ == "KilledWorker":
-                        why = f"every Dask worker that tried to build this letter died ({exc})"
-                        code = ExitCode.WORKER_DIED
-                    yield _lost(index[future.key], why, code)
+                    yield _failed_on_cluster(parcel.task, exc)
+                    continue
+                if returned.missing:
+                    # Lost with a worker that held them: send them again, once more.
+                    if resent >= MAX_RESENDS:
+                        yield _lost(
+                            parcel.task,
+                            "the files this letter needs were lost with Dask workers",
+                            ExitCode.WORKER_DIED,
+                        )
+                        continue
+                    parcel = self._resend(client, packer, parcel, returned.missing, resent + 1)
+                    again = client.submit(build_parcel, parcel, pure=False)
+                    futures[again.key] = (again, parcel, resent + 1)
+                    finished.add(again)
+                    continue
+                yield _deliver(returned, parcel, packer)
         finally:
             if futures:
-                client.cancel(futures)
+                client.cancel([future for future, _, _ in futures.values()])
+            for key in self._held:
+                with contextlib.suppress(Exception):  # a scheduler that went away
+                    client.unpublish_dataset(key)
+            self._held.clear()
             client.close()
             if cluster is not None:
                 cluster.close()
+
+    def _hold(self, client, data: dict[str, object]) -> None:
+        """Give the cluster what tasks will name (each key once): held by workers,
+        published under its key for any worker to fetch."""
+        if data:
+            futures = client.scatter(data, hash=False)
+            for key, future in futures.items():
+                client.publish_dataset(future, name=key, override=True)
+            self._held.update(futures)
+
+    def _resend(
+        self, client, packer: Packer, parcel: Parcel, keys: list[str], round_: int
+    ) -> Parcel:
+        """The data under `keys` again, under new keys (the old ones are lost)."""
+        from briefpers.batch.remote import renamed_parcel
+
+        renamed = {key: f"{_original(key)}-r{round_}" for key in keys}
+        self._hold(client, {new: packer.blobs[_original(old)] for old, new in renamed.items()})
+        return renamed_parcel(parcel, renamed)
 
     def _connect(self, distributed, cluster):
         target = cluster if cluster is not None else self.address
@@ -162,6 +285,30 @@ class DaskExecutor:
             )
         client.run(init_worker, False)
         client.run(reset_caches)
+
+
+def _original(key: str) -> str:
+    return RESENT.sub("", key)
+
+
+def _failed_on_cluster(task: Task, exc: Exception) -> Outcome:
+    if type(exc).__name__ == "KilledWorker":
+        why = f"every Dask worker that tried to build this letter died ({exc})"
+        return _lost(task, why, ExitCode.WORKER_DIED)
+    return _lost(task, f"Dask task failed ({type(exc).__name__}: {exc})")
+
+
+def _deliver(returned: Returned, parcel: Parcel, packer: Packer) -> Outcome:
+    """Write the PDF a worker sent (atomically, here); complete its outcome."""
+    outcome, task = returned.outcome, parcel.task
+    if outcome.ok and returned.files:
+        try:
+            write_files(task, returned.files)
+        except OutputError as error:
+            return failed(task, error)
+        # The theme's folders as this machine knows them (for the manifest's hash).
+        outcome.theme_dirs = packer.dirs.get(outcome.theme_request or "", [])
+    return outcome
 
 
 def _worker_version() -> str:

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from briefpers.batch.worker import Outcome, Task, build_one, init_worker, set_memory_ceiling
+from briefpers.batch.worker import (
+    Outcome,
+    Task,
+    build_one,
+    init_worker,
+    set_memory_ceiling,
+    tune_gc,
+)
 from briefpers.errors import TimeLimitError, WorkerDiedError
 from briefpers.limits import env_name
 
@@ -35,11 +42,15 @@ GRACE = 30.0  # seconds past a letter's own time limit before its worker is kill
 # Workers that die before they take any letter, in a row, before the pool gives
 # up (a broken installation must not respawn workers forever).
 MAX_START_FAILURES = 3
+# What the fork server imports before it forks workers (see preload.py): every
+# worker starts with WeasyPrint loaded. Empty: each worker imports it itself.
+PRELOAD = ("briefpers.batch.preload",)
 
 
 def serve(conn: Connection, parent: int, memory_mib: int, fn: Callable[[Task], Outcome]) -> None:
     """A worker's life: load once, then build one task per message until told to stop."""
     init_worker(True, parent)
+    tune_gc()
     # After loading WeasyPrint: the ceiling is for letters, not for the imports.
     set_memory_ceiling(memory_mib)
     conn.send(READY)
@@ -76,22 +87,37 @@ class WorkerPool:
         memory_mib: int = 0,
         fn: Callable[[Task], Outcome] = build_one,
         context: str = "forkserver",
+        preload: Sequence[str] | None = None,  # None: PRELOAD
+        keep: bool = False,
     ) -> None:
         self.size = max(1, size)
+        self.keep = keep
         self.memory_mib = memory_mib
         self.fn = fn
         # forkserver, not fork: the parent runs threads (the progress bar),
         # and forking a threaded process can copy a held lock into the child.
+        # The server itself has no threads, and is the parent that preloads.
         self.ctx = multiprocessing.get_context(context)
+        preload = PRELOAD if preload is None else preload
+        if context == "forkserver" and preload:
+            # Takes effect when the server starts (once per process).
+            self.ctx.set_forkserver_preload(list(preload))
         self.workers: list[_Worker] = []
         self.unreported: list[Outcome] = []  # finished while the run was stopping
         self.pending: deque[Task] = deque()
         self._start_failures = 0
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+        """Build `tasks`; stop the workers afterwards unless the pool is `keep`.
+
+        A kept pool (for `watch`) keeps its idle workers warm for the next
+        run; `close()` stops them.
+        """
         self.pending = deque(tasks)
+        self.unreported = []
+        self._start_failures = 0
         try:
-            for _ in range(min(self.size, len(self.pending))):
+            for _ in range(min(self.size, len(self.pending)) - len(self.workers)):
                 self._spawn()
             while self.pending or self._busy():
                 if not self.workers:  # every replacement died while starting
@@ -100,7 +126,14 @@ class WorkerPool:
                 self._hand_out()
                 yield from self._collect()
         finally:
-            self._shut_down()
+            if self.keep:
+                self._drain()
+            else:
+                self._shut_down()
+
+    def close(self) -> None:
+        """Stop every worker (after the letters they are building)."""
+        self._shut_down()
 
     def _busy(self) -> bool:
         return any(w.task is not None for w in self.workers)
@@ -251,18 +284,22 @@ class WorkerPool:
 
     # Stopping ------------------------------------------------------------------
 
-    def _shut_down(self) -> None:
-        """Let running letters finish (their PDFs are written), then stop every worker.
-
-        Also on Ctrl-C: letters not yet handed out are dropped, the outcomes of
-        those still running are kept in `unreported` for the manifest.
-        """
+    def _drain(self) -> None:
+        """Drop letters not handed out; keep the outcomes of those still running."""
         self.pending.clear()
         with contextlib.suppress(KeyboardInterrupt):
             while self._busy():
                 for outcome in self._collect():
                     if outcome.ok:
                         self.unreported.append(outcome)
+
+    def _shut_down(self) -> None:
+        """Let running letters finish (their PDFs are written), then stop every worker.
+
+        Also on Ctrl-C: letters not yet handed out are dropped, the outcomes of
+        those still running are kept in `unreported` for the manifest.
+        """
+        self._drain()
         for worker in self.workers:
             with contextlib.suppress(OSError):
                 worker.conn.send(None)

@@ -133,6 +133,8 @@ class Batch:
     validate_seconds: float = 0.0
     sign_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # lines for the user, e.g. a bad manifest
+    # What workers said about themselves (a slow font subsetter), each once.
+    notices: list[str] = field(default_factory=list)
     _fingerprints: Fingerprints = field(init=False)
     _entries: dict[str, manifest.Entry] = field(default_factory=dict)
     _reasons: dict[str, str] = field(default_factory=dict)
@@ -239,6 +241,7 @@ class Batch:
                 result = self._result(outcome, self._reasons.get(outcome.source))
                 result.finished = round(time.perf_counter() - start, 3)
                 self.results.append(result)
+                self._notice(outcome)
                 if outcome.ok:
                     pending[Path(outcome.output).name] = self._entry(outcome)
                 if pending and time.monotonic() - flushed >= FLUSH_EVERY:
@@ -260,6 +263,11 @@ class Batch:
                 # over (a read-only archive, say); the next build records it.
                 with contextlib.suppress(OutputError):
                     manifest.refresh_sources(out_dir, self._refresh)
+
+    def _notice(self, outcome: Outcome) -> None:
+        for line in outcome.warnings:
+            if line not in self.notices:
+                self.notices.append(line)
 
     @property
     def seconds(self) -> float:

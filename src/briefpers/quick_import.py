@@ -1,0 +1,116 @@
+"""Import WeasyPrint without the library search that cost half its import.
+
+WeasyPrint 70 opens each system library (GObject, Pango, HarfBuzz, its
+subsetter, fontconfig, PangoFT2) by trying up to seven names, one per
+platform's spelling (`libpango-1.0-0`, `pango-1.0-0`, `pango-1.0`, …), and
+cffi hands each name it cannot open at once to `ctypes.util.find_library`.
+On Linux that runs `ldconfig -p`, then gcc, then ld, for every name that is
+not there: about a dozen misses, 0.3 s of a 0.6 s import, paid by every
+cold `briefpers` command (bench/bench.py, section 3).
+
+During the import only, `find_library` answers from one `ldconfig -p`
+(what the stdlib consults first) and gives up on a name the linker cache
+does not know instead of asking gcc and ld. Where that finds less than a
+full search would (a library only gcc's search path knows, or HarfBuzz's
+subsetter missing from the cache), WeasyPrint is imported again with the
+full search: never a weaker typesetter for a faster start. Other platforms
+import as usual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+
+
+def import_weasyprint() -> ModuleType:
+    """`import weasyprint`, quickly where the linker cache answers for it."""
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    try:
+        with _cached_library_search() as quick:
+            import weasyprint
+        if not quick or _complete():
+            return weasyprint
+    except OSError:
+        pass  # a library the cache does not know: let the full search find it
+    _forget()
+    import weasyprint
+
+    return weasyprint
+
+
+def _complete() -> bool:
+    """Whether the quick import found every library a full search finds here
+    (HarfBuzz's subsetter is optional: missing, WeasyPrint falls back silently)."""
+    ffi = sys.modules.get("weasyprint.text.ffi")
+    return ffi is not None and getattr(ffi, "harfbuzz_subset", None) is not None
+
+
+def _forget() -> None:
+    for name in [n for n in sys.modules if n == "weasyprint" or n.startswith("weasyprint.")]:
+        del sys.modules[name]
+
+
+@contextlib.contextmanager
+def _cached_library_search() -> Iterator[bool]:
+    """`ctypes.util.find_library` answered from one `ldconfig -p`; yields whether it is."""
+    cache = _linker_cache() if sys.platform.startswith("linux") else None
+    if cache is None:
+        yield False
+        return
+    import ctypes.util
+
+    full = ctypes.util.find_library
+    abi = _abi()
+
+    def find_library(name: str) -> str | None:
+        # The stdlib's own first step (ctypes.util._findSoname_ldconfig), on a
+        # cache read once; a miss is final instead of a gcc and an ld run.
+        found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}", cache)
+        return found.group(1) if found else None
+
+    ctypes.util.find_library = find_library
+    try:
+        yield True
+    finally:
+        ctypes.util.find_library = full
+
+
+def _linker_cache() -> str | None:
+    ldconfig = shutil.which("ldconfig") or next(
+        (p for p in ("/sbin/ldconfig", "/usr/sbin/ldconfig") if os.path.exists(p)), None
+    )
+    if ldconfig is None:
+        return None
+    try:
+        done = subprocess.run(
+            [ldconfig, "-p"],
+            capture_output=True,
+            text=True,
+            env={"LC_ALL": "C", "LANG": "C"},
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 and done.stdout else None
+
+
+def _abi() -> str:
+    """The architecture tag `ldconfig -p` prints, as the stdlib derives it."""
+    import struct
+
+    machine = os.uname().machine + "-" + str(struct.calcsize("l") * 8)
+    return {
+        "x86_64-64": "libc6,x86-64",
+        "ppc64-64": "libc6,64bit",
+        "sparc64-64": "libc6,64bit",
+        "s390x-64": "libc6,64bit",
+        "ia64-64": "libc6,IA-64",
+    }.get(machine, "libc6")

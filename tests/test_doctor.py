@@ -1,0 +1,142 @@
+"""`briefpers doctor`, the slow font subsetter, and where small batches are built."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from briefpers import typeset
+from briefpers.batch.executors import SMALL_BATCH, LocalExecutor
+from briefpers.cli import main
+from briefpers.pipeline import build_letter
+
+from .letter_kit import letter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def slow_subsetter(monkeypatch):
+    """WeasyPrint as it runs without libharfbuzz-subset0: fontTools subsets the fonts."""
+    import weasyprint.pdf.fonts as pdf_fonts
+
+    monkeypatch.setattr(pdf_fonts, "harfbuzz_subset", None)
+    monkeypatch.setattr(typeset, "_notices", {})
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_doctor_names_the_subsetter_in_use():
+    result = run("doctor")
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["font subsetter"] == "HarfBuzz (libharfbuzz-subset)"
+    assert lines["WeasyPrint"].startswith("70.")
+    assert "warning" not in result.stderr
+
+
+def test_doctor_warns_when_fonts_are_subset_slowly(slow_subsetter):
+    result = run("doctor")
+    assert result.exit_code == 0
+    assert "font subsetter: fontTools: the slow path" in result.stdout
+    assert "warning: font subsetter:" in result.stderr
+    assert "libharfbuzz-subset0" in result.stderr
+
+
+def test_the_slow_subsetter_is_reported_once_and_the_letter_still_builds(slow_subsetter, tmp_path):
+    """WeasyPrint's warning is not muted any more: a build says it once, as one line."""
+    sources = [letter(tmp_path / "in", f"<p>Brief {i}.</p>", name=f"b{i}.xml") for i in range(2)]
+    built = build_letter(sources[0])
+    assert built.pages == 1
+    notices = typeset.take_notices()
+    assert len(notices) == 1 and "fontTools" in notices[0]
+    build_letter(sources[1])
+    assert typeset.take_notices() == []  # once per process
+
+    typeset._notices.clear()  # as in a fresh process
+    result = run("build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-j", "1")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "install libharfbuzz-subset0" in warnings[0]
+
+
+def test_small_batches_are_built_in_this_process_unless_jobs_are_asked_for():
+    default = LocalExecutor(None)
+    assert default.in_process(1)
+    assert default.in_process(SMALL_BATCH)
+    if default.workers > 1:  # all cores, more letters: the pool pays
+        assert not default.in_process(SMALL_BATCH + 1)
+    asked = LocalExecutor(2)
+    assert asked.in_process(1)  # one letter: never worth a process
+    assert not asked.in_process(2)  # --jobs 2: workers contain a crashing letter
+    assert LocalExecutor(1).in_process(100)
+
+
+def test_the_report_says_where_letters_were_built(tmp_path):
+    (tmp_path / "in").mkdir()
+    for i in range(2):
+        letter(tmp_path / "in", f"<p>Brief {i}.</p>", name=f"b{i}.xml")
+    report = tmp_path / "r.json"
+    result = run(
+        "build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--report", str(report)
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert data["workers"] == 1  # two letters, no --jobs: in this process
+    assert {entry["worker"].split(":")[1] for entry in data["letters"]} == {str(os.getpid())}
+
+
+def _fresh_python(code: str) -> str:
+    """Run `code` in a new interpreter (WeasyPrint not yet imported); its stdout."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_weasyprint_is_imported_without_a_full_library_search():
+    """The quick import asks no gcc or ld (the full search is never called) and
+    finds every library, HarfBuzz's subsetter included."""
+    out = _fresh_python(
+        "import ctypes.util, sys\n"
+        "calls = []\n"
+        "full = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: calls.append(name) or full(name)\n"
+        "from briefpers.quick_import import import_weasyprint\n"
+        "import_weasyprint()\n"
+        "ffi = sys.modules['weasyprint.text.ffi']\n"
+        "print(len(calls), ffi.harfbuzz_subset is not None, ctypes.util.find_library is not full)"
+    )
+    if out.startswith("0 True"):
+        assert out == "0 True True"  # and the full search is back in place afterwards
+    else:  # not Linux, or no ldconfig: the usual import
+        assert out.split()[1] == "True"
+
+
+def test_a_quick_import_that_finds_less_is_done_again_with_the_full_search():
+    """Never a weaker typesetter for a faster start: when the quick import lacks
+    a library (here: said to), WeasyPrint is imported afresh, and it works."""
+    out = _fresh_python(
+        "import sys\n"
+        "from briefpers import quick_import as q\n"
+        "q._complete = lambda: False\n"
+        "first = []\n"
+        "forget = q._forget\n"
+        "q._forget = lambda: (first.append(sys.modules['weasyprint']), forget())\n"
+        "weasyprint = q.import_weasyprint()\n"
+        "pdf = weasyprint.HTML(string='<p>x</p>').write_pdf()\n"
+        "print(len(first), first[0] is not weasyprint, pdf.startswith(b'%PDF'))"
+    )
+    assert out == "1 True True"
