@@ -30,6 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 WAIT = 120.0  # seconds: generous, for a loaded machine
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Watch:
     """A `briefpers watch` process and the lines it printed, as they come."""
 
@@ -42,6 +46,9 @@ class Watch:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # Ctrl-C as on a terminal: a shell that started this run in the
+            # background handed it SIGINT ignored, and children inherit that.
+            preexec_fn=_default_sigint,
         )
         self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
         for name, stream in (("out", self.proc.stdout), ("err", self.proc.stderr)):
