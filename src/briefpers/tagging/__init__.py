@@ -33,7 +33,7 @@ from briefpers.tagging import (
     table_heads,
 )
 from briefpers.tagging.hook import hints
-from briefpers.tagging.tree import Tree, kids, page_of, strip_hints
+from briefpers.tagging.tree import Tree
 from briefpers.tagging.upstream import Workaround, weasyprint_version
 
 __all__ = ["MODULES", "hints", "repair"]
@@ -85,13 +85,13 @@ def repair(pdf: pikepdf.Pdf, *, pdf2: bool = False) -> None:
         if run[module]:
             module.repair(tree)
     _id_tree(tree)
-    strip_hints(tree.elements)
+    tree.strip_hints()
     _parent_tree(tree)
 
 
 def _id_tree(tree: Tree) -> None:
     """Every element /ID must be findable through the structure tree's /IDTree."""
-    ids = {str(e.ID): e for e in tree.elements if "/ID" in e}
+    ids = {str(e.ID): e for e in tree.elements if tree.has_key(e, "/ID")}
     if not ids:
         return
     names = Array()
@@ -105,17 +105,15 @@ def _parent_tree(tree: Tree) -> None:
     by_page: dict[tuple[int, int], dict[int, Dictionary]] = {}
     by_annot: dict[int, Dictionary] = {}
     for elem in tree.elements:
-        for kid in kids(elem):
+        for kid in tree.kids(elem):
             if isinstance(kid, int):
-                by_page.setdefault(page_of(elem).objgen, {})[kid] = elem
-            elif isinstance(kid, Dictionary) and "/MCID" in kid:
-                page = kid.get("/Pg") or page_of(elem)
+                by_page.setdefault(tree.page_of(elem).objgen, {})[kid] = elem
+            elif not isinstance(kid, Dictionary) or tree.is_struct(kid):
+                continue
+            elif "/MCID" in kid:
+                page = kid.get("/Pg") or tree.page_of(elem)
                 by_page.setdefault(page.objgen, {})[int(kid.MCID)] = elem
-            elif (
-                isinstance(kid, Dictionary)
-                and kid.get("/Type") == "/OBJR"
-                and "/StructParent" in kid.Obj
-            ):
+            elif kid.get("/Type") == "/OBJR" and "/StructParent" in kid.Obj:
                 by_annot[int(kid.Obj.StructParent)] = elem
     nums = []
     for index, page in enumerate(tree.pdf.pages):

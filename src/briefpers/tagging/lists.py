@@ -46,7 +46,7 @@ def numbering(kind: str, marker: str, *, pdf2: bool) -> str:
 def repair(tree: Tree) -> None:
     for elem in tree.elements:
         value = tree.hint(elem, "List")
-        if elem.S != Name.L or value is None:
+        if value is None or tree.role(elem) != "/L":
             continue
         kind, marker = value.split(" ", 1)
         name = numbering(kind, marker, pdf2=tree.pdf2)

@@ -7,9 +7,13 @@ from collections.abc import Iterator
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from briefpers.errors import RenderError
+
 # Every hint the hook writes starts with this (`/BPKey`, `/BPRole`, …);
 # none may survive finishing.
 HINT_PREFIX = "/BP"
+
+ObjGen = tuple[int, int]
 
 
 def kids(elem: Dictionary) -> list:
@@ -63,22 +67,6 @@ def same(a, b) -> bool:
     return a.is_indirect and b.is_indirect and a.objgen == b.objgen
 
 
-def detach(elem: Dictionary) -> None:
-    """Remove an element from its parent's kids."""
-    parent = elem.get("/P")
-    if isinstance(parent, Dictionary):
-        parent.K = Array([k for k in kids(parent) if not (is_struct(k) and same(k, elem))])
-
-
-def insert_after(anchor: Dictionary, elem: Dictionary) -> None:
-    """Make `elem` the next sibling of `anchor`."""
-    parent = anchor.P
-    siblings = kids(parent)
-    at = next(i for i, k in enumerate(siblings) if is_struct(k) and same(k, anchor))
-    parent.K = Array([*siblings[: at + 1], elem, *siblings[at + 1 :]])
-    elem.P = parent
-
-
 def attributes(elem: Dictionary) -> list[Dictionary]:
     """An element's attribute dictionaries (/A may be one or an array)."""
     attrs = elem.get("/A")
@@ -99,40 +87,125 @@ def _text(value) -> str:
     return str(value).removeprefix("/") if isinstance(value, Name) else str(value)
 
 
-def strip_hints(elems: list[Dictionary]) -> None:
-    """Remove every hint key: they are private to the build."""
-    for elem in elems:
-        for key in [k for k in elem if k.startswith(HINT_PREFIX)]:
-            del elem[key]
-
-
 class Tree:
     """The document's structure tree while the repairs run, and what they share.
 
-    Walking pikepdf objects is what costs time, so the element list is walked
-    once at the start and once after the repairs that change which elements
-    the tree holds (`refresh`), and the hints are read once (`hint`).
+    Every read through pikepdf costs about a microsecond, and the repairs
+    look at each element a dozen times over: so each element is read once
+    (its /S, /K, hints and keys), and the repairs read and change the tree
+    through this object, which keeps what it read in step with what they
+    write. Structure elements are indirect objects (WeasyPrint makes every
+    one indirect, and so does `make`), so they are known by their objgen.
+    Nothing may change /K, /S or /P of an element behind its back.
     """
 
     def __init__(self, pdf: pikepdf.Pdf, *, pdf2: bool) -> None:
         self.pdf = pdf
         self.root = pdf.Root.StructTreeRoot
         self.pdf2 = pdf2  # PDF 2.0 output: its namespace and structure types
-        self.elements = elements(pdf)
-        self._hints: dict[tuple[int, int], dict[str, str]] = {}
-        for elem in self.elements:
-            found = {
-                k[len(HINT_PREFIX) :]: _text(v)
-                for k, v in elem.items()
-                if k.startswith(HINT_PREFIX)
-            }
-            if found:
-                self._hints[elem.objgen] = found
+        self._kids: dict[ObjGen, list] = {}  # element (or the root) → its kids
+        self._array: set[ObjGen] = set()  # elements whose /K is an array
+        self._role: dict[ObjGen, str] = {}  # element → its /S ("/P"); every element read
+        self._keys: dict[ObjGen, list[str]] = {}  # element → its keys when read
+        self._parent: dict[ObjGen, object] = {}  # node → its /P, read when first needed
+        self._page: dict[ObjGen, object] = {}  # node → its own /Pg or None, likewise
+        self._hints: dict[ObjGen, dict[str, str]] = {}
+        self._read_kids(self.root)
+        self.elements = self._walk()
+
+    # -- reading (once) ---------------------------------------------------------
+
+    def _read_kids(self, node: Dictionary) -> list:
+        k = node.get("/K")
+        if k is None:
+            found = []
+        elif isinstance(k, Array):
+            found = list(k)
+            self._array.add(node.objgen)
+        else:
+            found = [k]
+            self._array.discard(node.objgen)
+        self._kids[node.objgen] = found
+        for kid in found:
+            if isinstance(kid, Dictionary) and kid.objgen not in self._role and "/S" in kid:
+                self._read_element(kid)
+        return found
+
+    def _read_element(self, elem: Dictionary) -> None:
+        if not elem.is_indirect:
+            raise RenderError("the typeset PDF has a structure element that is a direct object")
+        og = elem.objgen
+        keys = list(elem.keys())
+        self._keys[og] = keys
+        self._role[og] = str(elem.get("/S"))
+        found = {
+            k[len(HINT_PREFIX) :]: _text(elem.get(k)) for k in keys if k.startswith(HINT_PREFIX)
+        }
+        if found:
+            self._hints[og] = found
+        self._read_kids(elem)
+
+    def _walk(self) -> list[Dictionary]:
+        """Every element reachable from the root, in document order, from what was read."""
+        found: list[Dictionary] = []
+        stack = [k for k in reversed(self._kids[self.root.objgen]) if self.is_struct(k)]
+        # An element listed twice is walked twice (as `elements` does); a
+        # tree whose kids lead back to an ancestor is not walked for ever.
+        most = 64 * len(self._role) + 64
+        while stack:
+            elem = stack.pop()
+            found.append(elem)
+            if len(found) > most:
+                raise RenderError("the typeset PDF's structure tree has a cycle")
+            stack.extend(k for k in reversed(self._kids[elem.objgen]) if self.is_struct(k))
+        return found
 
     def refresh(self) -> list[Dictionary]:
-        """Walk the tree again after repairs moved, merged or dropped elements."""
-        self.elements = elements(self.pdf)
+        """The element list again after repairs moved, merged or dropped elements."""
+        self.elements = self._walk()
         return self.elements
+
+    # -- what the repairs ask ---------------------------------------------------
+
+    def is_struct(self, obj) -> bool:
+        """A structure element (as `is_struct`, for anything in the tree)."""
+        return isinstance(obj, Dictionary) and obj.objgen in self._role
+
+    def kids(self, elem: Dictionary) -> list:
+        """An element's (or the root's) kids, as `kids`; do not change the list."""
+        return self._kids[elem.objgen]
+
+    def is_array(self, elem: Dictionary) -> bool:
+        """Whether an element's /K is an array (not absent, not one object)."""
+        return elem.objgen in self._array
+
+    def struct_kids(self, elem: Dictionary) -> list[Dictionary]:
+        return [k for k in self._kids[elem.objgen] if self.is_struct(k)]
+
+    def references(self, elem: Dictionary) -> list[Dictionary]:
+        """The kids that are dictionaries but not elements: marked-content and
+        object references (an element, having /S, is neither)."""
+        return [
+            k
+            for k in self._kids[elem.objgen]
+            if isinstance(k, Dictionary) and not self.is_struct(k)
+        ]
+
+    def walk(self, elem: Dictionary) -> Iterator[Dictionary]:
+        """As `walk`, through what was read."""
+        yield elem
+        for kid in self.struct_kids(elem):
+            yield from self.walk(kid)
+
+    def role(self, elem) -> str | None:
+        """An element's structure type as text ("/Link"); None for anything else."""
+        if not isinstance(elem, Dictionary):
+            return None
+        return self._role.get(elem.objgen)
+
+    def has_key(self, elem: Dictionary, key: str) -> bool:
+        """Whether an element had `key` when it was read (keys the repairs add are not seen)."""
+        return key in self._keys.get(elem.objgen, ())
 
     def hint(self, elem: Dictionary, key: str) -> str | None:
         """A hint's value as text (`tree.hint(e, "Role")` reads `/BPRole`)."""
@@ -144,6 +217,31 @@ class Tree:
         """Whether the hook's hints arrived at all."""
         return bool(self._hints)
 
+    def parent(self, node: Dictionary):
+        """A node's /P (None where it has none)."""
+        og = node.objgen
+        if not node.is_indirect:
+            return node.get("/P")
+        if og not in self._parent:
+            self._parent[og] = node.get("/P")
+        return self._parent[og]
+
+    def page_of(self, elem: Dictionary):
+        """As `page_of`, with each node's /Pg and /P read once."""
+        node = elem
+        while isinstance(node, Dictionary):
+            og = node.objgen
+            if not node.is_indirect:
+                if "/Pg" in node:
+                    return node.Pg
+            else:
+                if og not in self._page:
+                    self._page[og] = node.get("/Pg")
+                if self._page[og] is not None:
+                    return self._page[og]
+            node = self.parent(node)
+        return None
+
     def by_id(self) -> dict[str, Dictionary]:
         """HTML id → the first element made for it (its first part when split)."""
         found: dict[str, Dictionary] = {}
@@ -153,12 +251,65 @@ class Tree:
                 found[ident] = elem
         return found
 
+    # -- what the repairs change ------------------------------------------------
+
+    def set_kids(self, elem: Dictionary, new: list) -> None:
+        """Write an element's /K as an array of `new`."""
+        elem.K = Array(new)
+        self._read_kids(elem)  # the array's own handles, as a fresh read gives them
+
+    def set_single_kid(self, elem: Dictionary, kid) -> None:
+        """Write an element's /K as one object (as WeasyPrint wrote it)."""
+        elem.K = kid
+        self._read_kids(elem)
+
+    def set_role(self, elem: Dictionary, role: Name) -> None:
+        elem.S = role
+        self._role[elem.objgen] = str(role)
+
+    def set_key(self, elem: Dictionary, key: str, value) -> None:
+        """Write one entry of an element (one `has_key` then sees)."""
+        elem[key] = value
+        keys = self._keys.setdefault(elem.objgen, [])
+        if key not in keys:
+            keys.append(key)
+
+    def set_parent(self, elem: Dictionary, parent: Dictionary) -> None:
+        elem.P = parent
+        self._parent[elem.objgen] = parent
+
+    def detach(self, elem: Dictionary) -> None:
+        """Remove an element from its parent's kids."""
+        parent = self.parent(elem)
+        if isinstance(parent, Dictionary):
+            keep = [k for k in self.kids(parent) if not (self.is_struct(k) and same(k, elem))]
+            self.set_kids(parent, keep)
+
+    def insert_after(self, anchor: Dictionary, elem: Dictionary) -> None:
+        """Make `elem` the next sibling of `anchor`."""
+        parent = self.parent(anchor)
+        siblings = self.kids(parent)
+        at = next(i for i, k in enumerate(siblings) if self.is_struct(k) and same(k, anchor))
+        self.set_kids(parent, [*siblings[: at + 1], elem, *siblings[at + 1 :]])
+        self.set_parent(elem, parent)
+
     def make(self, role: str, parent: Dictionary, kids_: list) -> Dictionary:
         """A new indirect structure element under `parent` (not yet in its /K)."""
         elem = self.pdf.make_indirect(
             Dictionary(Type=Name.StructElem, S=Name("/" + role), P=parent, K=Array(kids_))
         )
+        og = elem.objgen
+        self._role[og] = "/" + role
+        self._keys[og] = ["/K", "/P", "/S", "/Type"]
+        self._parent[og] = parent
         for kid in kids_:
-            if is_struct(kid):
-                kid.P = elem
+            if self.is_struct(kid):
+                self.set_parent(kid, elem)
+        self._read_kids(elem)
         return elem
+
+    def strip_hints(self) -> None:
+        """Remove every hint key from the tree's elements: they are private to the build."""
+        for elem in self.elements:
+            for key in self._hints.get(elem.objgen, ()):
+                del elem[HINT_PREFIX + key]
