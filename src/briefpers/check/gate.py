@@ -717,7 +717,7 @@ class _Gate:
         # Without hex strings and names, every word is an operator (or true,
         # false, null); a token that starts like a number but is none (1.5e3)
         # is what qpdf would read as an unknown operator too.
-        bare = _NAME_TOKEN.sub(b" ", _HEX_STRING.sub(b" ", data))
+        bare = _NAME_TOKEN.sub(b" ", _HEX_RUN.sub(b" ", data))
         words = _WORD.findall(bare)
         self.tick(len(words))
         self._serialised_limits(data, where)
@@ -763,7 +763,7 @@ class _Gate:
                 font_name = name
             elif font_name is not None:
                 shown[font_name].append(array if array is not None else b"<" + string + b">")
-        odd = _ODD_HEX.search(data) is not None  # a string that is not whole 2-byte codes
+        odd = _odd_hex(data)  # a string that is not whole 2-byte codes
         for name, arrays in shown.items():
             if name not in fonts:
                 font_obj = _dict(resource("/Font", name))
@@ -990,8 +990,12 @@ _CONTAINERS = (ObjectType.dictionary, ObjectType.array)
 # an operator is a regular token that is not a number and not a name.
 _REGULAR = rb"[^\s\[\]<>(){}/%]"
 _AFTER_DELIMITER = rb"(?<![^\s\[\]<>(){}%])"
-_HEX_STRING = re.compile(rb"<[0-9A-Fa-f\s]*>")
-_ODD_HEX = re.compile(rb"<(?:[0-9A-Fa-f]{4})*[0-9A-Fa-f]{1,3}>")
+# Hex strings with the numbers and spaces between them (a TJ array's
+# `<002a>0<0048>-120<0044>`) as one match, not one per glyph: those numbers
+# are delimited by the strings, so they can be no operator and no malformed
+# number, and blanking them with the strings leaves the same words.
+_HEX_RUN = re.compile(rb"<[0-9A-Fa-f\s]*>(?:[-+.0-9\s]*<[0-9A-Fa-f\s]*>)*")
+_HEX_AS_H = bytes.maketrans(b"0123456789ABCDEFabcdef", b"h" * 22)
 _BETWEEN_HEX = re.compile(rb">[^<]*<")
 _NAME_TOKEN = re.compile(rb"/" + _REGULAR + rb"*")
 _WORD = re.compile(_AFTER_DELIMITER + rb"[^\s\[\]<>(){}%/0-9.+-]" + _REGULAR + rb"*")
@@ -1018,6 +1022,14 @@ _SET_SPACE = re.compile(rb"/(" + _REGULAR + rb"+)\s+(?:cs|CS)(?!" + _REGULAR + r
 _DRAW = re.compile(rb"/(" + _REGULAR + rb"+)\s+Do(?!" + _REGULAR + rb")")
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.DOTALL)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _odd_hex(data: bytes) -> bool:
+    """Whether a hex string (without spaces) has a digit count that is no multiple
+    of 4, as `<(?:[0-9A-Fa-f]{4})*[0-9A-Fa-f]{1,3}>` finds, at C speed: with hex
+    digits as "h", runs of four removed, such a string is `<h>`, `<hh>` or `<hhh>`."""
+    mapped = data.translate(_HEX_AS_H).replace(b"hhhh", b"")
+    return b"<h>" in mapped or b"<hh>" in mapped or b"<hhh>" in mapped
 
 
 def _long_numbers(data: bytes, limit: int = 64) -> list[int]:
