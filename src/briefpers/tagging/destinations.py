@@ -113,7 +113,9 @@ def _bookmarks(tree: Tree) -> None:
         ]
         # The element the bookmark was made for starts on the bookmark's page.
         page = dest[0].objgen
-        on_page = [e for e in candidates if e.get("/Pg") is not None and e.Pg.objgen == page]
+        on_page = [
+            e for e in candidates if (pg := tree.own_page(e)) is not None and pg.objgen == page
+        ]
         elem = (on_page or candidates or [None])[0]
         if elem is None:
             raise RenderError(f"the bookmark {title!r} has no element in the tag tree")

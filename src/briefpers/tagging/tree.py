@@ -115,8 +115,8 @@ class Tree:
 
     # -- reading (once) ---------------------------------------------------------
 
-    def _read_kids(self, node: Dictionary) -> list:
-        k = node.get("/K")
+    def _read_kids(self, node: Dictionary, has_kids: bool = True) -> list:
+        k = node.get("/K") if has_kids else None
         if k is None:
             found = []
         elif isinstance(k, Array):
@@ -143,7 +143,8 @@ class Tree:
         }
         if found:
             self._hints[og] = found
-        self._read_kids(elem)
+        # pikepdf takes three times as long to say a key is missing as to read it.
+        self._read_kids(elem, "/K" in keys)
 
     def _walk(self) -> list[Dictionary]:
         """Every element reachable from the root, in document order, from what was read."""
@@ -217,28 +218,36 @@ class Tree:
         """Whether the hook's hints arrived at all."""
         return bool(self._hints)
 
+    def _get(self, node: Dictionary, key: str):
+        """node.get(key), without asking pikepdf for a key the node did not have."""
+        keys = self._keys.get(node.objgen) if node.is_indirect else None
+        return None if keys is not None and key not in keys else node.get(key)
+
     def parent(self, node: Dictionary):
         """A node's /P (None where it has none)."""
-        og = node.objgen
         if not node.is_indirect:
             return node.get("/P")
+        og = node.objgen
         if og not in self._parent:
-            self._parent[og] = node.get("/P")
+            self._parent[og] = self._get(node, "/P")
         return self._parent[og]
+
+    def own_page(self, elem: Dictionary):
+        """An element's own /Pg (None where it has none)."""
+        og = elem.objgen
+        if og not in self._page:
+            self._page[og] = self._get(elem, "/Pg")
+        return self._page[og]
 
     def page_of(self, elem: Dictionary):
         """As `page_of`, with each node's /Pg and /P read once."""
         node = elem
         while isinstance(node, Dictionary):
-            og = node.objgen
             if not node.is_indirect:
                 if "/Pg" in node:
                     return node.Pg
-            else:
-                if og not in self._page:
-                    self._page[og] = node.get("/Pg")
-                if self._page[og] is not None:
-                    return self._page[og]
+            elif (page := self.own_page(node)) is not None:
+                return page
             node = self.parent(node)
         return None
 
