@@ -29,11 +29,12 @@ ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 
 def _marked(tree: Tree, elem: Dictionary):
     """(page objgen, MCID, kid, its index) for the marked content directly in an element."""
-    for index, kid in enumerate(tree.kids(elem)):
+    kids = tree.kids(elem)
+    own = tree.page_of(elem) if any(isinstance(k, int) for k in kids) else None
+    for index, kid in enumerate(kids):
         if isinstance(kid, int):
-            page = tree.page_of(elem)
-            if page is not None:
-                yield page.objgen, kid, kid, index
+            if own is not None:
+                yield own.objgen, kid, kid, index
         elif isinstance(kid, Dictionary) and not tree.is_struct(kid) and "/MCID" in kid:
             page = kid.get("/Pg") or tree.page_of(elem)
             yield page.objgen, int(kid.MCID), kid, index

@@ -104,6 +104,8 @@ class Tree:
         self.root = pdf.Root.StructTreeRoot
         self.pdf2 = pdf2  # PDF 2.0 output: its namespace and structure types
         self._kids: dict[ObjGen, list] = {}  # element (or the root) → its kids
+        self._struct: dict[ObjGen, list] = {}  # … those kids that are elements
+        self._refs: dict[ObjGen, list] = {}  # … those that are other dictionaries
         self._array: set[ObjGen] = set()  # elements whose /K is an array
         self._role: dict[ObjGen, str] = {}  # element → its /S ("/P"); every element read
         self._keys: dict[ObjGen, list[str]] = {}  # element → its keys when read
@@ -125,10 +127,18 @@ class Tree:
         else:
             found = [k]
             self._array.discard(node.objgen)
-        self._kids[node.objgen] = found
+        return self._remember_kids(node, found)
+
+    def _remember_kids(self, node: Dictionary, found: list) -> list:
+        struct, refs = [], []
         for kid in found:
-            if isinstance(kid, Dictionary) and kid.objgen not in self._role and "/S" in kid:
-                self._read_element(kid)
+            if isinstance(kid, Dictionary):
+                og = kid.objgen
+                if og not in self._role and "/S" in kid:
+                    self._read_element(kid)
+                (struct if og in self._role else refs).append(kid)
+        og = node.objgen
+        self._kids[og], self._struct[og], self._refs[og] = found, struct, refs
         return found
 
     def _read_element(self, elem: Dictionary) -> None:
@@ -149,7 +159,7 @@ class Tree:
     def _walk(self) -> list[Dictionary]:
         """Every element reachable from the root, in document order, from what was read."""
         found: list[Dictionary] = []
-        stack = [k for k in reversed(self._kids[self.root.objgen]) if self.is_struct(k)]
+        stack = self._struct[self.root.objgen][::-1]
         # An element listed twice is walked twice (as `elements` does); a
         # tree whose kids lead back to an ancestor is not walked for ever.
         most = 64 * len(self._role) + 64
@@ -158,7 +168,7 @@ class Tree:
             found.append(elem)
             if len(found) > most:
                 raise RenderError("the typeset PDF's structure tree has a cycle")
-            stack.extend(k for k in reversed(self._kids[elem.objgen]) if self.is_struct(k))
+            stack.extend(reversed(self._struct[elem.objgen]))
         return found
 
     def refresh(self) -> list[Dictionary]:
@@ -181,16 +191,13 @@ class Tree:
         return elem.objgen in self._array
 
     def struct_kids(self, elem: Dictionary) -> list[Dictionary]:
-        return [k for k in self._kids[elem.objgen] if self.is_struct(k)]
+        """The kids that are elements; do not change the list."""
+        return self._struct[elem.objgen]
 
     def references(self, elem: Dictionary) -> list[Dictionary]:
         """The kids that are dictionaries but not elements: marked-content and
-        object references (an element, having /S, is neither)."""
-        return [
-            k
-            for k in self._kids[elem.objgen]
-            if isinstance(k, Dictionary) and not self.is_struct(k)
-        ]
+        object references (an element, having /S, is neither); do not change the list."""
+        return self._refs[elem.objgen]
 
     def walk(self, elem: Dictionary) -> Iterator[Dictionary]:
         """As `walk`, through what was read."""
@@ -265,7 +272,13 @@ class Tree:
     def set_kids(self, elem: Dictionary, new: list) -> None:
         """Write an element's /K as an array of `new`."""
         elem.K = Array(new)
-        self._read_kids(elem)  # the array's own handles, as a fresh read gives them
+        role = self._role
+        if all(isinstance(k, int) or (isinstance(k, Dictionary) and k.objgen in role) for k in new):
+            # MCIDs and indirect elements: what a fresh read would give.
+            self._array.add(elem.objgen)
+            self._remember_kids(elem, list(new))
+        else:  # a direct dictionary: keep the array's own handle to it, as a read gives
+            self._read_kids(elem)
 
     def set_single_kid(self, elem: Dictionary, kid) -> None:
         """Write an element's /K as one object (as WeasyPrint wrote it)."""
