@@ -63,6 +63,7 @@ MAX_OBJECTS = 8_388_607
 CHUNK = 1024 * 1024  # bytes of a content stream parsed at once
 DEVICE_SPACES = frozenset(["/DeviceCMYK", "/CMYK", "/DeviceRGB", "/RGB", "/DeviceGray", "/G"])
 FORM = pikepdf.Name.Form
+_IMAGE, _FONT = pikepdf.Name.Image, pikepdf.Name.Font  # looked up once: each costs a microsecond
 _OPERANDS_NEEDED = frozenset(["TJ", "Tf", "Tj", "'", '"', "BDC", "cs", "CS", "Do"])
 _DEVICE_OPERATORS = {
     "rg": "/DeviceRGB",
@@ -402,7 +403,13 @@ class _Gate:
                     stack.append(value)
 
     def _dictionary(self, obj: pikepdf.Object, label: str) -> None:
-        get = obj.get
+        # pikepdf takes three times as long to say a key is missing as to
+        # read it, and most of these keys are missing: ask for the keys once.
+        keys = frozenset(obj.keys())
+
+        def get(key: str) -> object:
+            return obj.get(key) if key in keys else None
+
         # ActualText replaces the text a reader extracts (on structure
         # elements here, in marked content on the pages).
         value = get("/ActualText")
@@ -410,7 +417,7 @@ class _Gate:
             self._text(str(value), f"ActualText of {label}")
         space = get("/ColorSpace")
         if space is not None:
-            where = "an image" if get("/Subtype") == pikepdf.Name.Image else label
+            where = "an image" if get("/Subtype") == _IMAGE else label
             resources = _dict(space)
             if resources is not None:  # a resource dictionary of named spaces
                 for item in list(resources.values())[:256]:
@@ -421,7 +428,7 @@ class _Gate:
         if group is not None and group.get("/CS") is not None:
             self._colour_space(group.get("/CS"), f"the transparency group of {label}")
         if (
-            get("/Type") == pikepdf.Name.Font
+            get("/Type") == _FONT
             and obj.is_indirect
             and get("/Subtype") not in CID_FONTS  # seen through their Type0 parent
         ):
