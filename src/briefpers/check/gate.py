@@ -357,7 +357,7 @@ class _Gate:
         def at(offset: int) -> str:
             return where(offset) if callable(where) else where
 
-        if len(raw) > MAX_STRING:
+        if len(raw) > MAX_STRING and _long_string_possible(raw):
             for match in _LONG_STRING.finditer(raw):
                 string = match.group()
                 body = string[1:-1]
@@ -1044,6 +1044,13 @@ _SET_SPACE = re.compile(rb"/(" + _REGULAR + rb"+)\s+(?:cs|CS)(?!" + _REGULAR + r
 _DRAW = re.compile(rb"/(" + _REGULAR + rb"+)\s+Do(?!" + _REGULAR + rb")")
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.DOTALL)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _long_string_possible(raw: bytes) -> bool:
+    """Whether `_LONG_STRING` can match at all, decided at C speed: a hex string
+    of 65535 digits needs as many bytes; a literal one of 32768 bytes without
+    escapes needs as long a stretch without ")" (with escapes, always ask)."""
+    return len(raw) > 65536 or b"\\" in raw or max(map(len, raw.split(b")"))) > MAX_STRING
 
 
 def _odd_hex(data: bytes) -> bool:
