@@ -108,7 +108,7 @@ class Tree:
         self._refs: dict[ObjGen, list] = {}  # … those that are other dictionaries
         self._array: set[ObjGen] = set()  # elements whose /K is an array
         self._role: dict[ObjGen, str] = {}  # element → its /S ("/P"); every element read
-        self._keys: dict[ObjGen, list[str]] = {}  # element → its keys when read
+        self._keys: dict[ObjGen, set[str]] = {}  # element → its keys when read
         self._parent: dict[ObjGen, object] = {}  # node → its /P, read when first needed
         self._page: dict[ObjGen, object] = {}  # node → its own /Pg or None, likewise
         self._hints: dict[ObjGen, dict[str, str]] = {}
@@ -145,7 +145,7 @@ class Tree:
         if not elem.is_indirect:
             raise RenderError("the typeset PDF has a structure element that is a direct object")
         og = elem.objgen
-        keys = list(elem.keys())
+        keys = elem.keys()  # a set
         self._keys[og] = keys
         self._role[og] = str(elem.get("/S"))
         found = {
@@ -292,9 +292,7 @@ class Tree:
     def set_key(self, elem: Dictionary, key: str, value) -> None:
         """Write one entry of an element (one `has_key` then sees)."""
         elem[key] = value
-        keys = self._keys.setdefault(elem.objgen, [])
-        if key not in keys:
-            keys.append(key)
+        self._keys.setdefault(elem.objgen, set()).add(key)
 
     def set_parent(self, elem: Dictionary, parent: Dictionary) -> None:
         elem.P = parent
@@ -322,7 +320,7 @@ class Tree:
         )
         og = elem.objgen
         self._role[og] = "/" + role
-        self._keys[og] = ["/K", "/P", "/S", "/Type"]
+        self._keys[og] = {"/K", "/P", "/S", "/Type"}
         self._parent[og] = parent
         for kid in kids_:
             if self.is_struct(kid):
