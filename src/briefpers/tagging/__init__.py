@@ -94,10 +94,8 @@ def _id_tree(tree: Tree) -> None:
     ids = {str(e.ID): e for e in tree.elements if tree.has_key(e, "/ID")}
     if not ids:
         return
-    names = Array()
-    for ident in sorted(ids):
-        names.extend([String(ident), ids[ident]])
-    tree.root.IDTree = Dictionary(Names=names)
+    names = [item for ident in sorted(ids) for item in (String(ident), ids[ident])]
+    tree.root.IDTree = Dictionary(Names=Array(names))  # one array made, not grown pair by pair
 
 
 def _parent_tree(tree: Tree) -> None:
