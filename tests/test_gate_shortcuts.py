@@ -53,7 +53,13 @@ HEX_STRING = re.compile(rb"<[0-9A-Fa-f\s]*>")
 
 
 def _found(pattern: re.Pattern, data: bytes) -> list:
-    return [(m.span(), m.groups()) for m in pattern.finditer(data)]
+    found = []
+    for m in pattern.finditer(data):
+        groups = m.groups()
+        if pattern is gate._TEXT_EVENT:  # q and Q match without a group of their own
+            groups += (m.group() if m.lastindex is None else None,)
+        found.append((m.span(), groups))
+    return found
 
 
 @settings(max_examples=400)
