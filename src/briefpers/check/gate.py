@@ -79,6 +79,7 @@ PAGE_BOXES = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox")
 # Line and paragraph separators, NEL, C0 and C1 controls and DEL: readers
 # split, drop or choke on them in extracted text.
 BAD_TEXT = frozenset([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE])
+_BAD_CHARS = frozenset(map(chr, BAD_TEXT))  # the same, as characters: a set test at C speed
 
 
 def _is_pua(cp: int) -> bool:
@@ -921,7 +922,7 @@ class _Gate:
                 if not text:
                     unmapped.append(f"0x{code:04X}")
                     continue
-                if any(ord(ch) in BAD_TEXT for ch in text):
+                if not _BAD_CHARS.isdisjoint(text):
                     bad.append(code)
                 elif code in font.used_plain and any(_is_pua(ord(ch)) for ch in text):
                     private.append(code)
