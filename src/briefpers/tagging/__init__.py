@@ -91,7 +91,7 @@ def repair(pdf: pikepdf.Pdf, *, pdf2: bool = False) -> None:
 
 def _id_tree(tree: Tree) -> None:
     """Every element /ID must be findable through the structure tree's /IDTree."""
-    ids = {str(e.ID): e for e in tree.elements if tree.has_key(e, "/ID")}
+    ids = {str(e.ID): e for e in tree.with_key("/ID")}
     if not ids:
         return
     names = [item for ident in sorted(ids) for item in (String(ident), ids[ident])]

@@ -18,9 +18,8 @@ OBJR = Name.OBJR  # looked up once: Name's attribute access costs a microsecond
 
 
 def repair(tree: Tree) -> None:
-    for elem in tree.elements:
-        title = tree.hint(elem, "Title")
-        if title is None or tree.role(elem) != "/Link":
+    for elem, title in tree.hinted_with("Title"):
+        if tree.role(elem) != "/Link":
             continue
         for kid in tree.references(elem):
             if kid.get("/Type") == OBJR:

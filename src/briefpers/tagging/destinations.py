@@ -101,16 +101,14 @@ def _bookmarks(tree: Tree) -> None:
     outlines = tree.pdf.Root.get("/Outlines")
     if not isinstance(outlines, Dictionary):
         return
-    headed = [e for e in tree.elements if tree.hint(e, "Bookmark") is not None]
+    headed = tree.hinted_with("Bookmark")
     used: set[tuple[int, int]] = set()
     for item in _outline_items(outlines):
         dest = item.get("/Dest")
         if not isinstance(dest, Array):
             continue
         title = str(item.Title)
-        candidates = [
-            e for e in headed if tree.hint(e, "Bookmark") == title and e.objgen not in used
-        ]
+        candidates = [e for e, label in headed if label == title and e.objgen not in used]
         # The element the bookmark was made for starts on the bookmark's page.
         page = dest[0].objgen
         on_page = [

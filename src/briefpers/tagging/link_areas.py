@@ -21,9 +21,8 @@ MIN_HEIGHT = 1.0  # points: anything lower cannot be clicked
 
 
 def repair(tree: Tree) -> None:
-    for elem in tree.elements:
-        size = tree.hint(elem, "Size")
-        if size is None or tree.role(elem) != "/Link":
+    for elem, size in tree.hinted_with("Size"):
+        if tree.role(elem) != "/Link":
             continue
         for kid in tree.references(elem):
             if kid.get("/Type") != OBJR:

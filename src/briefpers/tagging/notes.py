@@ -23,9 +23,8 @@ WORKAROUND = Workaround(2482, "footnotes are untagged text at the page foot")
 def calls(tree: Tree) -> dict[str, list[Dictionary]]:
     """Target id → the Link elements that point at it, in document order."""
     found: dict[str, list[Dictionary]] = {}
-    for elem in tree.elements:
-        target = tree.hint(elem, "Target")
-        if target is not None and tree.role(elem) == "/Link":
+    for elem, target in tree.hinted_with("Target"):
+        if tree.role(elem) == "/Link":
             found.setdefault(target, []).append(elem)
     return found
 
@@ -33,7 +32,7 @@ def calls(tree: Tree) -> dict[str, list[Dictionary]]:
 def repair(tree: Tree) -> None:
     note_type = Name.FENote if tree.pdf2 else Name.Note
     links = calls(tree)
-    notes = [e for e in tree.elements if tree.hint(e, "Role") == "note"]
+    notes = [e for e, role in tree.hinted_with("Role") if role == "note"]
     for number, note in enumerate(notes, 1):
         ident = tree.hint(note, "Id") or f"note-{number}"
         tree.set_role(note, note_type)

@@ -29,9 +29,9 @@ def drop_repeats(tree: Tree) -> dict[str, str]:
     """Detach every copy of a head or foot; return copied cell id → kept cell id."""
     renamed: dict[str, str] = {}
     first: dict[str, Dictionary] = {}
-    for elem in tree.elements:
+    for elem in tree.with_role(*REPEATED):
         key = tree.hint(elem, "Key")
-        if key is None or tree.role(elem) not in REPEATED:
+        if key is None:
             continue
         if key not in first:
             first[key] = elem
@@ -56,12 +56,12 @@ def _in_head(tree: Tree, cell: Dictionary) -> bool:
 
 def fix_cells(tree: Tree, renamed: dict[str, str]) -> None:
     """Header cells get a Scope; data cells point at the kept header ids."""
-    for elem in tree.elements:
-        if tree.role(elem) == "/TH":
-            scope = COLUMN if _in_head(tree, elem) else ROW
-            for attrs in attributes(elem):
-                attrs.Scope = scope
-        if renamed:
+    for elem in tree.with_role("/TH"):
+        scope = COLUMN if _in_head(tree, elem) else ROW
+        for attrs in attributes(elem):
+            attrs.Scope = scope
+    if renamed:
+        for elem in tree.elements:
             for attrs in attributes(elem):
                 if "/Headers" in attrs:
                     attrs.Headers = Array(

@@ -169,6 +169,9 @@ class Tree:
             if len(found) > most:
                 raise RenderError("the typeset PDF's structure tree has a cycle")
             stack.extend(reversed(self._struct[elem.objgen]))
+        # Each element with its objgen, for the loops over all of them (an
+        # objgen is a pikepdf call each time it is asked for).
+        self._entries = [(elem, elem.objgen) for elem in found]
         return found
 
     def refresh(self) -> list[Dictionary]:
@@ -221,6 +224,25 @@ class Tree:
             return None
         return self._hints.get(elem.objgen, {}).get(key)
 
+    def hinted_with(self, key: str) -> list[tuple[Dictionary, str]]:
+        """(element, value) for every element with hint `key`, in document order."""
+        hints = self._hints
+        return [
+            (elem, found[key])
+            for elem, og in self._entries
+            if (found := hints.get(og)) is not None and key in found
+        ]
+
+    def with_role(self, *roles: str) -> list[Dictionary]:
+        """The elements of these structure types ("/TH"), in document order."""
+        role = self._role
+        return [elem for elem, og in self._entries if role[og] in roles]
+
+    def with_key(self, key: str) -> list[Dictionary]:
+        """The elements that have `key` (as `has_key`), in document order."""
+        keys = self._keys
+        return [elem for elem, og in self._entries if key in keys[og]]
+
     def hinted(self) -> bool:
         """Whether the hook's hints arrived at all."""
         return bool(self._hints)
@@ -261,9 +283,8 @@ class Tree:
     def by_id(self) -> dict[str, Dictionary]:
         """HTML id → the first element made for it (its first part when split)."""
         found: dict[str, Dictionary] = {}
-        for elem in self.elements:
-            ident = self.hint(elem, "Id")
-            if ident is not None and ident not in found:
+        for elem, ident in self.hinted_with("Id"):
+            if ident not in found:
                 found[ident] = elem
         return found
 
