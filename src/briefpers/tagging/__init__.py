@@ -102,10 +102,13 @@ def _parent_tree(tree: Tree) -> None:
     """The /ParentTree, rebuilt from the final tree: MCIDs per page, then annotations."""
     by_page: dict[tuple[int, int], dict[int, Dictionary]] = {}
     by_annot: dict[int, Dictionary] = {}
-    for elem in tree.elements:
-        for kid in tree.kids(elem):
+    for elem, og in tree.entries:
+        own = None  # the page of the element's bare MCIDs, found at the first
+        for kid in tree.kids_of(og):
             if isinstance(kid, int):
-                by_page.setdefault(tree.page_of(elem).objgen, {})[kid] = elem
+                if own is None:
+                    own = tree.page_of(elem).objgen
+                by_page.setdefault(own, {})[kid] = elem
             elif not isinstance(kid, Dictionary) or tree.is_struct(kid):
                 continue
             elif "/MCID" in kid:

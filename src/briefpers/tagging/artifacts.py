@@ -27,9 +27,9 @@ MARKED = re.compile(rb"/([A-Za-z0-9_.]+)\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 
 
-def _marked(tree: Tree, elem: Dictionary):
+def _marked(tree: Tree, elem: Dictionary, og):
     """(page objgen, MCID, kid, its index) for the marked content directly in an element."""
-    kids = tree.kids(elem)
+    kids = tree.kids_of(og)
     own = tree.page_of(elem) if any(isinstance(k, int) for k in kids) else None
     for index, kid in enumerate(kids):
         if isinstance(kid, int):
@@ -68,16 +68,16 @@ def _rewrite_pages(pdf: pikepdf.Pdf, reached) -> dict[tuple[int, int], dict[int,
 
 def repair(tree: Tree) -> None:
     reached: dict[tuple[int, int], set[int]] = {}
-    marked = [(elem, list(_marked(tree, elem))) for elem in tree.elements]
-    for _, found in marked:
+    marked = [(elem, og, list(_marked(tree, elem, og))) for elem, og in tree.entries]
+    for _, _, found in marked:
         for page, mcid, _, _ in found:
             reached.setdefault(page, set()).add(mcid)
     renumber = _rewrite_pages(tree.pdf, reached)
-    for elem, found in marked:
+    for elem, og, found in marked:
         if not found:
             continue
         changed = False
-        new = list(tree.kids(elem))
+        new = list(tree.kids_of(og))
         for page, mcid, kid, index in found:
             number = renumber.get(page, {}).get(mcid, mcid)
             if number == mcid:

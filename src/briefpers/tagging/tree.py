@@ -111,6 +111,7 @@ class Tree:
         self._keys: dict[ObjGen, set[str]] = {}  # element → its keys when read
         self._parent: dict[ObjGen, object] = {}  # node → its /P, read when first needed
         self._page: dict[ObjGen, object] = {}  # node → its own /Pg or None, likewise
+        self._page_of: dict[ObjGen, object] = {}  # element → `page_of` (until a /P changes)
         self._hints: dict[ObjGen, dict[str, str]] = {}
         self._read_kids(self.root)
         self.elements = self._walk()
@@ -184,6 +185,15 @@ class Tree:
     def is_struct(self, obj) -> bool:
         """A structure element (as `is_struct`, for anything in the tree)."""
         return isinstance(obj, Dictionary) and obj.objgen in self._role
+
+    @property
+    def entries(self) -> list[tuple[Dictionary, ObjGen]]:
+        """`elements`, each with its objgen (for `kids_of`)."""
+        return self._entries
+
+    def kids_of(self, og: ObjGen) -> list:
+        """`kids` of the element with this objgen."""
+        return self._kids[og]
 
     def kids(self, elem: Dictionary) -> list:
         """An element's (or the root's) kids, as `kids`; do not change the list."""
@@ -269,7 +279,16 @@ class Tree:
         return self._page[og]
 
     def page_of(self, elem: Dictionary):
-        """As `page_of`, with each node's /Pg and /P read once."""
+        """As `page_of`, with each node's /Pg and /P read once and each element's
+        answer kept until a /P changes."""
+        if not elem.is_indirect:
+            return self._find_page(elem)
+        og = elem.objgen
+        if og not in self._page_of:
+            self._page_of[og] = self._find_page(elem)
+        return self._page_of[og]
+
+    def _find_page(self, elem: Dictionary):
         node = elem
         while isinstance(node, Dictionary):
             if not node.is_indirect:
@@ -318,6 +337,7 @@ class Tree:
     def set_parent(self, elem: Dictionary, parent: Dictionary) -> None:
         elem.P = parent
         self._parent[elem.objgen] = parent
+        self._page_of.clear()
 
     def detach(self, elem: Dictionary) -> None:
         """Remove an element from its parent's kids."""
