@@ -532,8 +532,10 @@ class _Gate:
         for number, page in enumerate(self.pdf.pages, start=1):
             self.tick()
             obj = page.obj
+            keys = obj.keys()  # most page boxes are absent: asking for each costs more
             for box in PAGE_BOXES:
-                self._box(obj.get(box), number, box)
+                if box in keys:
+                    self._box(obj.get(box), number, box)
             resources = _dict(_inherited(obj, "/Resources"))
             contents = obj.get("/Contents")
             streams: list[pikepdf.Object] = []
@@ -547,7 +549,9 @@ class _Gate:
             if _type(annots) == ObjectType.array:
                 for annot in list(annots)[:4096]:
                     self.tick()
-                    appearance = _dict(_dict(annot) and annot.get("/AP"))
+                    annot = _dict(annot)
+                    # A link has no appearance: its keys say so at a third of the cost.
+                    appearance = _dict(annot.get("/AP")) if annot and "/AP" in annot else None
                     if appearance is None:
                         continue
                     normal = appearance.get("/N")
