@@ -27,17 +27,24 @@ MARKED = re.compile(rb"/([A-Za-z0-9_.]+)\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 
 
-def _marked(tree: Tree, elem: Dictionary, og):
-    """(page objgen, MCID, kid, its index) for the marked content directly in an element."""
-    kids = tree.kids_of(og)
-    own = tree.page_of(elem) if any(isinstance(k, int) for k in kids) else None
-    for index, kid in enumerate(kids):
+def _marked(tree: Tree, elem: Dictionary, og) -> list:
+    """(page objgen, MCID, kid, its index) for the marked content directly in an element:
+    its bare MCIDs, then its marked-content references."""
+    found = []
+    own = None
+    for index, kid in enumerate(tree.kids_of(og)):
         if isinstance(kid, int):
-            if own is not None:
-                yield own.objgen, kid, kid, index
-        elif isinstance(kid, Dictionary) and not tree.is_struct(kid) and "/MCID" in kid:
+            if own is None:
+                page = tree.page_of(elem)
+                if page is None:
+                    continue
+                own = page.objgen
+            found.append((own, kid, kid, index))
+    for kid in tree.references(elem):
+        if "/MCID" in kid:
             page = kid.get("/Pg") or tree.page_of(elem)
-            yield page.objgen, int(kid.MCID), kid, index
+            found.append((page.objgen, int(kid.MCID), kid, None))
+    return found
 
 
 def _rewrite_pages(pdf: pikepdf.Pdf, reached) -> dict[tuple[int, int], dict[int, int]]:
@@ -68,7 +75,7 @@ def _rewrite_pages(pdf: pikepdf.Pdf, reached) -> dict[tuple[int, int], dict[int,
 
 def repair(tree: Tree) -> None:
     reached: dict[tuple[int, int], set[int]] = {}
-    marked = [(elem, og, list(_marked(tree, elem, og))) for elem, og in tree.entries]
+    marked = [(elem, og, _marked(tree, elem, og)) for elem, og in tree.entries]
     for _, _, found in marked:
         for page, mcid, _, _ in found:
             reached.setdefault(page, set()).add(mcid)

@@ -289,15 +289,16 @@ class Tree:
         return self._page_of[og]
 
     def _find_page(self, elem: Dictionary):
-        node = elem
-        while isinstance(node, Dictionary):
-            if not node.is_indirect:
-                if "/Pg" in node:
-                    return node.Pg
-            elif (page := self.own_page(node)) is not None:
-                return page
-            node = self.parent(node)
-        return None
+        if elem.is_indirect:
+            page = self.own_page(elem)
+        elif "/Pg" in elem:
+            page = elem.Pg
+        else:
+            page = None
+        if page is not None:
+            return page
+        parent = self.parent(elem)  # its answer is kept too: each ancestor is asked once
+        return self.page_of(parent) if isinstance(parent, Dictionary) else None
 
     def by_id(self) -> dict[str, Dictionary]:
         """HTML id → the first element made for it (its first part when split)."""
