@@ -1,4 +1,8 @@
-"""Reading and editing a structure tree with pikepdf: helpers every repair uses."""
+"""Reading and editing a structure tree with pikepdf.
+
+`Tree` is what the repairs read and change the tree through; the plain
+helpers above it ask pikepdf every time (the tests check Tree against them).
+"""
 
 from __future__ import annotations
 
