@@ -13,6 +13,8 @@ from bisect import bisect_right
 
 _BLOCK = re.compile(rb"begin(bfchar|bfrange|cidchar|cidrange|codespacerange)(.*?)end\1", re.DOTALL)
 _TOKEN = re.compile(rb"<([0-9A-Fa-f\s]*)>|\[|\]|\d+")
+_PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
+_PLAIN_PAIRS = re.compile(rb"\s*(?:<[0-9A-Fa-f]+>\s*<[0-9A-Fa-f]*>\s*)*")
 MAX_TOKENS = 400_000  # far more entries than any real font has glyphs
 
 Target = str | int | list[str]
@@ -32,6 +34,16 @@ class CMap:
         self.code_bytes: set[int] = set()  # widths of the codespace ranges
         tokens_seen = 0
         for kind, body in _BLOCK.findall(data):
+            if kind == b"bfchar" and _PLAIN_PAIRS.fullmatch(body):
+                # The usual shape, `<002a> <0047>` a line: read pair by pair
+                # in one call; the same entries as the tokens below give.
+                pairs = _PAIR.findall(body)
+                tokens_seen += 2 * len(pairs)
+                if tokens_seen > MAX_TOKENS:
+                    break
+                for src, dst in pairs:
+                    self.single.setdefault(int(src, 16), _text(dst))
+                continue
             tokens: list[tuple[str, bytes]] = []
             for match in _TOKEN.finditer(body):
                 digits = match.group(1)

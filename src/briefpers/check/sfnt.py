@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import struct
+from functools import lru_cache
 from pathlib import Path
 
 _TYPE1_NAME = re.compile(rb"/FontName\s*/([^\s/\[\]{}()<>%]+)")
@@ -114,7 +115,17 @@ def names_of_files(paths: list[Path]) -> set[str]:
     names: set[str] = set()
     for path in paths:
         try:
-            names.update(postscript_names(path.read_bytes()))
+            stat = path.stat()
+            names.update(
+                _names_of_file(str(path), stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            )
         except OSError:
             continue
     return names
+
+
+@lru_cache(maxsize=256)
+def _names_of_file(path: str, _dev: int, _ino: int, _mtime_ns: int, _size: int) -> frozenset[str]:
+    """A theme's fonts are read for every letter's gate: read each file once
+    (a file changed on disk has another identity, size or time)."""
+    return frozenset(postscript_names(Path(path).read_bytes()))

@@ -33,7 +33,7 @@ from briefpers.tagging import (
     table_heads,
 )
 from briefpers.tagging.hook import hints
-from briefpers.tagging.tree import Tree, kids, page_of, strip_hints
+from briefpers.tagging.tree import Tree
 from briefpers.tagging.upstream import Workaround, weasyprint_version
 
 __all__ = ["MODULES", "hints", "repair"]
@@ -85,37 +85,36 @@ def repair(pdf: pikepdf.Pdf, *, pdf2: bool = False) -> None:
         if run[module]:
             module.repair(tree)
     _id_tree(tree)
-    strip_hints(tree.elements)
+    tree.strip_hints()
     _parent_tree(tree)
 
 
 def _id_tree(tree: Tree) -> None:
     """Every element /ID must be findable through the structure tree's /IDTree."""
-    ids = {str(e.ID): e for e in tree.elements if "/ID" in e}
+    ids = {str(e.ID): e for e in tree.with_key("/ID")}
     if not ids:
         return
-    names = Array()
-    for ident in sorted(ids):
-        names.extend([String(ident), ids[ident]])
-    tree.root.IDTree = Dictionary(Names=names)
+    names = [item for ident in sorted(ids) for item in (String(ident), ids[ident])]
+    tree.root.IDTree = Dictionary(Names=Array(names))  # one array made, not grown pair by pair
 
 
 def _parent_tree(tree: Tree) -> None:
     """The /ParentTree, rebuilt from the final tree: MCIDs per page, then annotations."""
     by_page: dict[tuple[int, int], dict[int, Dictionary]] = {}
     by_annot: dict[int, Dictionary] = {}
-    for elem in tree.elements:
-        for kid in kids(elem):
+    for elem, og in tree.entries:
+        own = None  # the page of the element's bare MCIDs, found at the first
+        for kid in tree.kids_of(og):
             if isinstance(kid, int):
-                by_page.setdefault(page_of(elem).objgen, {})[kid] = elem
-            elif isinstance(kid, Dictionary) and "/MCID" in kid:
-                page = kid.get("/Pg") or page_of(elem)
+                if own is None:
+                    own = tree.page_of(elem).objgen
+                by_page.setdefault(own, {})[kid] = elem
+            elif not isinstance(kid, Dictionary) or tree.is_struct(kid):
+                continue
+            elif "/MCID" in kid:
+                page = kid.get("/Pg") or tree.page_of(elem)
                 by_page.setdefault(page.objgen, {})[int(kid.MCID)] = elem
-            elif (
-                isinstance(kid, Dictionary)
-                and kid.get("/Type") == "/OBJR"
-                and "/StructParent" in kid.Obj
-            ):
+            elif kid.get("/Type") == "/OBJR" and "/StructParent" in kid.Obj:
                 by_annot[int(kid.Obj.StructParent)] = elem
     nums = []
     for index, page in enumerate(tree.pdf.pages):

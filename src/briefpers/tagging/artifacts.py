@@ -15,7 +15,7 @@ import re
 import pikepdf
 from pikepdf import Array, Dictionary
 
-from briefpers.tagging.tree import Tree, kids, page_of
+from briefpers.tagging.tree import Tree
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(1836, "page-margin content is tagged but outside the structure tree")
@@ -27,16 +27,24 @@ MARKED = re.compile(rb"/([A-Za-z0-9_.]+)\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 
 
-def _marked(elem: Dictionary):
-    """(page objgen, MCID, kid) for the marked content directly in an element."""
-    for kid in kids(elem):
+def _marked(tree: Tree, elem: Dictionary, og) -> list:
+    """(page objgen, MCID, kid, its index) for the marked content directly in an element:
+    its bare MCIDs, then its marked-content references."""
+    found = []
+    own = None
+    for index, kid in enumerate(tree.kids_of(og)):
         if isinstance(kid, int):
-            page = page_of(elem)
-            if page is not None:
-                yield page.objgen, kid, kid
-        elif isinstance(kid, Dictionary) and "/MCID" in kid:
-            page = kid.get("/Pg") or page_of(elem)
-            yield page.objgen, int(kid.MCID), kid
+            if own is None:
+                page = tree.page_of(elem)
+                if page is None:
+                    continue
+                own = page.objgen
+            found.append((own, kid, kid, index))
+    for kid in tree.references(elem):
+        if "/MCID" in kid:
+            page = kid.get("/Pg") or tree.page_of(elem)
+            found.append((page.objgen, int(kid.MCID), kid, None))
+    return found
 
 
 def _rewrite_pages(pdf: pikepdf.Pdf, reached) -> dict[tuple[int, int], dict[int, int]]:
@@ -67,21 +75,29 @@ def _rewrite_pages(pdf: pikepdf.Pdf, reached) -> dict[tuple[int, int], dict[int,
 
 def repair(tree: Tree) -> None:
     reached: dict[tuple[int, int], set[int]] = {}
-    for elem in tree.elements:
-        for page, mcid, _ in _marked(elem):
+    marked = [(elem, og, _marked(tree, elem, og)) for elem, og in tree.entries]
+    for _, _, found in marked:
+        for page, mcid, _, _ in found:
             reached.setdefault(page, set()).add(mcid)
     renumber = _rewrite_pages(tree.pdf, reached)
-    for elem in tree.elements:
-        new = []
-        for kid in kids(elem):
+    for elem, og, found in marked:
+        if not found:
+            continue
+        changed = False
+        new = list(tree.kids_of(og))
+        for page, mcid, kid, index in found:
+            number = renumber.get(page, {}).get(mcid, mcid)
+            if number == mcid:
+                continue
             if isinstance(kid, int):
-                page = page_of(elem)
-                kid = renumber.get(page.objgen, {}).get(kid, kid) if page is not None else kid
-            elif isinstance(kid, Dictionary) and "/MCID" in kid:
-                page = kid.get("/Pg") or page_of(elem)
-                kid.MCID = renumber.get(page.objgen, {}).get(int(kid.MCID), int(kid.MCID))
-            new.append(kid)
-        if "/K" in elem and isinstance(elem.K, Array):
-            elem.K = Array(new)
-        elif new:
-            elem.K = new[0]
+                new[index] = number
+                changed = True
+            else:  # a marked-content reference, changed where it is
+                kid.MCID = number
+        # /K is written only where a bare MCID changed: rewriting it unchanged
+        # (or as one object, as WeasyPrint wrote it) gives the same bytes.
+        if changed:
+            if tree.is_array(elem):
+                tree.set_kids(elem, new)
+            else:
+                tree.set_single_kid(elem, new[0])

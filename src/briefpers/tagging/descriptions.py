@@ -8,19 +8,19 @@ dedicated upstream issue; tracked under the PDF/UA umbrella issue #2482.
 
 from __future__ import annotations
 
-from pikepdf import Dictionary, Name, String
+from pikepdf import Name, String
 
-from briefpers.tagging.tree import Tree, kids
+from briefpers.tagging.tree import Tree
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "link descriptions are the raw link target")
+OBJR = Name.OBJR  # looked up once: Name's attribute access costs a microsecond
 
 
 def repair(tree: Tree) -> None:
-    for elem in tree.elements:
-        title = tree.hint(elem, "Title")
-        if elem.S != "/Link" or title is None:
+    for elem, title in tree.hinted_with("Title"):
+        if tree.role(elem) != "/Link":
             continue
-        for kid in kids(elem):
-            if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+        for kid in tree.references(elem):
+            if kid.get("/Type") == OBJR:
                 kid.Obj.Contents = String(title)

@@ -18,10 +18,12 @@ from pikepdf import Array, Dictionary, Name
 
 from briefpers.errors import RenderError
 from briefpers.tagging.notes import calls
-from briefpers.tagging.tree import Tree, kids
+from briefpers.tagging.tree import Tree
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "links and bookmarks have page destinations only")
+# Looked up once: Name's attribute access costs a microsecond.
+OBJR, LINK, GOTO, ACTION = Name.OBJR, Name.Link, Name.GoTo, Name.Action
 
 
 def named_destinations(pdf: pikepdf.Pdf) -> dict[str, Array]:
@@ -42,9 +44,7 @@ def named_destinations(pdf: pikepdf.Pdf) -> dict[str, Array]:
 def _goto(page_dest: Array, elem: Dictionary) -> Dictionary:
     """GoTo with a page destination and the same view on the structure element."""
     view = list(page_dest)[1:]
-    return Dictionary(
-        Type=Name.Action, S=Name.GoTo, D=Array(list(page_dest)), SD=Array([elem, *view])
-    )
+    return Dictionary(Type=ACTION, S=GOTO, D=Array(list(page_dest)), SD=Array([elem, *view]))
 
 
 def _targets(tree: Tree) -> dict[str, tuple[str, Dictionary]]:
@@ -55,7 +55,7 @@ def _targets(tree: Tree) -> dict[str, tuple[str, Dictionary]]:
     for ident, elem in by_id.items():
         # A link to a call (a note's label links back) opens the note's first call.
         note = tree.hint(elem, "Target")
-        if elem.S == "/Link" and note in links:
+        if note in links and tree.role(elem) == "/Link":
             first = links[note][0]
             targets[ident] = (tree.hint(first, "Id") or ident, first)
     return targets
@@ -65,8 +65,8 @@ def _link_elements(tree: Tree) -> dict[tuple[int, int], Dictionary]:
     """Annotation objgen → the Link element that holds it (through an OBJR)."""
     found = {}
     for elem in tree.elements:
-        for kid in kids(elem):
-            if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+        for kid in tree.references(elem):
+            if kid.get("/Type") == OBJR:
                 found[kid.Obj.objgen] = elem
     return found
 
@@ -75,7 +75,7 @@ def _links(tree: Tree, targets, dests) -> None:
     holders = _link_elements(tree)
     for page in tree.pdf.pages:
         for annot in page.obj.get("/Annots", []):
-            if annot.get("/Subtype") != Name.Link or "/Dest" not in annot:
+            if annot.get("/Subtype") != LINK or "/Dest" not in annot:
                 continue
             holder = holders.get(annot.objgen)
             target = tree.hint(holder, "Target") if holder is not None else None
@@ -101,19 +101,19 @@ def _bookmarks(tree: Tree) -> None:
     outlines = tree.pdf.Root.get("/Outlines")
     if not isinstance(outlines, Dictionary):
         return
-    headed = [e for e in tree.elements if tree.hint(e, "Bookmark") is not None]
+    headed = tree.hinted_with("Bookmark")
     used: set[tuple[int, int]] = set()
     for item in _outline_items(outlines):
         dest = item.get("/Dest")
         if not isinstance(dest, Array):
             continue
         title = str(item.Title)
-        candidates = [
-            e for e in headed if tree.hint(e, "Bookmark") == title and e.objgen not in used
-        ]
+        candidates = [e for e, label in headed if label == title and e.objgen not in used]
         # The element the bookmark was made for starts on the bookmark's page.
         page = dest[0].objgen
-        on_page = [e for e in candidates if e.get("/Pg") is not None and e.Pg.objgen == page]
+        on_page = [
+            e for e in candidates if (pg := tree.own_page(e)) is not None and pg.objgen == page
+        ]
         elem = (on_page or candidates or [None])[0]
         if elem is None:
             raise RenderError(f"the bookmark {title!r} has no element in the tag tree")

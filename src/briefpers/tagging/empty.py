@@ -8,24 +8,24 @@ readers announce and checkers flag. Tracked under the PDF/UA umbrella issue #248
 
 from __future__ import annotations
 
-from pikepdf import Array, Dictionary
+from pikepdf import Dictionary
 
-from briefpers.tagging.tree import Tree, is_struct, kids
+from briefpers.tagging.tree import Tree
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "empty structure elements for boxes without content")
 
 
-def _prune(elem: Dictionary) -> bool:
+def _prune(tree: Tree, elem: Dictionary) -> bool:
     """Drop descendants without content; True when `elem` itself is empty."""
-    children = kids(elem)
-    kept = [k for k in children if not (is_struct(k) and _prune(k))]
+    children = tree.kids(elem)
+    kept = [k for k in children if not (tree.is_struct(k) and _prune(tree, k))]
     if len(kept) != len(children):
-        elem.K = Array(kept)
-    return not kept and "/Alt" not in elem
+        tree.set_kids(elem, kept)
+    # No repair before this one writes /Alt: the keys as read tell.
+    return not kept and not tree.has_key(elem, "/Alt")
 
 
 def repair(tree: Tree) -> None:
-    for top in kids(tree.root):
-        if is_struct(top):
-            _prune(top)
+    for top in tree.struct_kids(tree.root):
+        _prune(tree, top)

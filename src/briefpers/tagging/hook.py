@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from briefpers.errors import DependencyError, RenderError
 from briefpers.tagging.upstream import TESTED, weasyprint_release
@@ -88,19 +89,12 @@ def check_contract():
             f"WeasyPrint {version}: its tag builder cannot be imported ({exc}); "
             f"briefpers needs WeasyPrint {TESTED}.x"
         ) from None
-    problems = []
     builder = getattr(module, BUILDER, None)
     if not callable(builder):
-        problems.append(f"weasyprint.pdf.tags.{BUILDER} is gone")
+        problems = [f"weasyprint.pdf.tags.{BUILDER} is gone"]
     else:
-        names = tuple(inspect.signature(builder).parameters)
-        if names != PARAMETERS:
-            problems.append(f"{BUILDER}{names} instead of {BUILDER}{PARAMETERS}")
-        if not inspect.isgeneratorfunction(getattr(builder, "__wrapped__", builder)):
-            problems.append(f"{BUILDER} no longer yields its elements")
-    box_init = tuple(inspect.signature(boxes.Box.__init__).parameters)
-    if box_init != BOX_PARAMETERS:
-        problems.append(f"Box{box_init[1:]} instead of Box{BOX_PARAMETERS[1:]}")
+        problems = list(_signature_problems(builder))
+    problems.extend(_box_problems(boxes.Box.__init__))
     if not hasattr(boxes.Box, "bookmark_label"):
         problems.append("boxes have no bookmark_label")
     if not (hasattr(pydyf, "String") and hasattr(pydyf, "Dictionary")):
@@ -112,6 +106,27 @@ def check_contract():
             f"{TESTED}.x; see the README on trying a new WeasyPrint"
         )
     return module, builder, pydyf
+
+
+# Reading a signature costs a tenth of a millisecond: each function object
+# is checked once (a replaced function is another object, checked anew).
+@lru_cache(maxsize=16)
+def _signature_problems(builder) -> tuple[str, ...]:
+    problems = []
+    names = tuple(inspect.signature(builder).parameters)
+    if names != PARAMETERS:
+        problems.append(f"{BUILDER}{names} instead of {BUILDER}{PARAMETERS}")
+    if not inspect.isgeneratorfunction(getattr(builder, "__wrapped__", builder)):
+        problems.append(f"{BUILDER} no longer yields its elements")
+    return tuple(problems)
+
+
+@lru_cache(maxsize=16)
+def _box_problems(box_init) -> tuple[str, ...]:
+    box_params = tuple(inspect.signature(box_init).parameters)
+    if box_params != BOX_PARAMETERS:
+        return (f"Box{box_params[1:]} instead of Box{BOX_PARAMETERS[1:]}",)
+    return ()
 
 
 @contextmanager

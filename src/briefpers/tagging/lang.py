@@ -17,6 +17,5 @@ WORKAROUND = Workaround(2482, "an element's own lang is not written to its struc
 
 
 def repair(tree: Tree) -> None:
-    for elem in tree.elements:
-        if (lang := tree.hint(elem, "Lang")) is not None:
-            elem.Lang = String(lang)
+    for elem, lang in tree.hinted_with("Lang"):
+        elem.Lang = String(lang)

@@ -10,22 +10,22 @@ from CSS); switch it off if WeasyPrint starts using the text's extent.
 
 from __future__ import annotations
 
-from pikepdf import Array, Dictionary, Name
+from pikepdf import Array, Name
 
-from briefpers.tagging.tree import Tree, kids
+from briefpers.tagging.tree import Tree
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(None, "a link with line-height 0 has a clickable area of zero height")
+OBJR = Name.OBJR
 MIN_HEIGHT = 1.0  # points: anything lower cannot be clicked
 
 
 def repair(tree: Tree) -> None:
-    for elem in tree.elements:
-        size = tree.hint(elem, "Size")
-        if elem.S != "/Link" or size is None:
+    for elem, size in tree.hinted_with("Size"):
+        if tree.role(elem) != "/Link":
             continue
-        for kid in kids(elem):
-            if not (isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR):
+        for kid in tree.references(elem):
+            if kid.get("/Type") != OBJR:
                 continue
             x1, y1, x2, y2 = (float(v) for v in kid.Obj.Rect)
             if abs(y2 - y1) >= MIN_HEIGHT:

@@ -44,9 +44,8 @@ def numbering(kind: str, marker: str, *, pdf2: bool) -> str:
 
 
 def repair(tree: Tree) -> None:
-    for elem in tree.elements:
-        value = tree.hint(elem, "List")
-        if elem.S != Name.L or value is None:
+    for elem, value in tree.hinted_with("List"):
+        if tree.role(elem) != "/L":
             continue
         kind, marker = value.split(" ", 1)
         name = numbering(kind, marker, pdf2=tree.pdf2)

@@ -39,7 +39,7 @@ def repair(tree: Tree) -> None:
     for elem in tree.elements:
         elem.NS = ns
     links = calls(tree)
-    for note in (e for e in tree.elements if e.S == "/FENote"):
+    for note in tree.with_role("/FENote"):
         referring = links.get(str(note.ID), [])
         for call in referring:
             call.Ref = Array([note])

@@ -11,10 +11,10 @@ umbrella issue #2482.
 
 from __future__ import annotations
 
-from pikepdf import Array, Dictionary, Name, String
+from pikepdf import Dictionary, Name, String
 
 from briefpers.errors import RenderError
-from briefpers.tagging.tree import Tree, detach, insert_after, kids, same
+from briefpers.tagging.tree import Tree, same
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2482, "footnotes are untagged text at the page foot")
@@ -23,9 +23,8 @@ WORKAROUND = Workaround(2482, "footnotes are untagged text at the page foot")
 def calls(tree: Tree) -> dict[str, list[Dictionary]]:
     """Target id → the Link elements that point at it, in document order."""
     found: dict[str, list[Dictionary]] = {}
-    for elem in tree.elements:
-        target = tree.hint(elem, "Target")
-        if target is not None and elem.S == "/Link":
+    for elem, target in tree.hinted_with("Target"):
+        if tree.role(elem) == "/Link":
             found.setdefault(target, []).append(elem)
     return found
 
@@ -33,22 +32,22 @@ def calls(tree: Tree) -> dict[str, list[Dictionary]]:
 def repair(tree: Tree) -> None:
     note_type = Name.FENote if tree.pdf2 else Name.Note
     links = calls(tree)
-    notes = [e for e in tree.elements if tree.hint(e, "Role") == "note"]
+    notes = [e for e, role in tree.hinted_with("Role") if role == "note"]
     for number, note in enumerate(notes, 1):
         ident = tree.hint(note, "Id") or f"note-{number}"
-        note.S = note_type
-        note.ID = String(ident)
-        label = next((k for k in kids(note) if tree.hint(k, "Role") == "note-label"), None)
+        tree.set_role(note, note_type)
+        tree.set_key(note, "/ID", String(ident))
+        label = next((k for k in tree.kids(note) if tree.hint(k, "Role") == "note-label"), None)
         if label is None:
             raise RenderError(f"footnote {ident!r} has no label in the tag tree")
-        if label.S == "/Link":
+        if tree.role(label) == "/Link":
             # The label is the link back to the call: a Lbl holding that Link.
             wrapper = tree.make("Lbl", note, [label])
-            note.K = Array([wrapper if same(k, label) else k for k in kids(note)])
+            tree.set_kids(note, [wrapper if same(k, label) else k for k in tree.kids(note)])
         else:
-            label.S = Name.Lbl
+            tree.set_role(label, Name.Lbl)
         called = links.get(ident)
         if not called:
             raise RenderError(f"footnote {ident!r} has no call in the tag tree")
-        detach(note)
-        insert_after(called[0], note)
+        tree.detach(note)
+        tree.insert_after(called[0], note)

@@ -13,43 +13,55 @@ from __future__ import annotations
 
 from pikepdf import Array, Dictionary, Name, String
 
-from briefpers.tagging.tree import Tree, attributes, detach, walk
+from briefpers.tagging.tree import Tree, attributes
 from briefpers.tagging.upstream import Workaround
 
 WORKAROUND = Workaround(2903, "a table across pages repeats its head as new elements")
-REPEATED = (Name.THead, Name.TFoot)
+REPEATED = ("/THead", "/TFoot")
+COLUMN, ROW = Name.Column, Name.Row
 
 
-def _header_cells(elem: Dictionary) -> list[Dictionary]:
-    return [e for e in walk(elem) if e.S == Name.TH and "/ID" in e]
+def _header_cells(tree: Tree, elem: Dictionary) -> list[Dictionary]:
+    return [e for e in tree.walk(elem) if tree.role(e) == "/TH" and "/ID" in e]
 
 
 def drop_repeats(tree: Tree) -> dict[str, str]:
     """Detach every copy of a head or foot; return copied cell id → kept cell id."""
     renamed: dict[str, str] = {}
     first: dict[str, Dictionary] = {}
-    for elem in tree.elements:
+    for elem in tree.with_role(*REPEATED):
         key = tree.hint(elem, "Key")
-        if elem.S not in REPEATED or key is None:
+        if key is None:
             continue
         if key not in first:
             first[key] = elem
             continue
-        for copy, kept in zip(_header_cells(elem), _header_cells(first[key]), strict=False):
+        for copy, kept in zip(
+            _header_cells(tree, elem), _header_cells(tree, first[key]), strict=False
+        ):
             renamed[str(copy.ID)] = str(kept.ID)
-        detach(elem)
+        tree.detach(elem)
     return renamed
+
+
+def _in_head(tree: Tree, cell: Dictionary) -> bool:
+    """Whether a header cell's row group (its grandparent) is a THead."""
+    row = tree.parent(cell)
+    group = tree.parent(row) if isinstance(row, Dictionary) else None
+    if not isinstance(group, Dictionary):
+        return False
+    role = tree.role(group)
+    return (role if role is not None else group.get("/S")) == "/THead"
 
 
 def fix_cells(tree: Tree, renamed: dict[str, str]) -> None:
     """Header cells get a Scope; data cells point at the kept header ids."""
-    for elem in tree.elements:
-        if elem.S == Name.TH:
-            group = elem.get("/P", {}).get("/P", {})
-            in_head = isinstance(group, Dictionary) and group.get("/S") == Name.THead
-            for attrs in attributes(elem):
-                attrs.Scope = Name.Column if in_head else Name.Row
-        if renamed:
+    for elem in tree.with_role("/TH"):
+        scope = COLUMN if _in_head(tree, elem) else ROW
+        for attrs in attributes(elem):
+            attrs.Scope = scope
+    if renamed:
+        for elem in tree.elements:
             for attrs in attributes(elem):
                 if "/Headers" in attrs:
                     attrs.Headers = Array(
