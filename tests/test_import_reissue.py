@@ -26,11 +26,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 KAMERSTUK = FIXTURES / "kst-12345-67.txt"  # "Den Haag, 16 juni 2024"
 OPXML = FIXTURES / "kst-12345-68.xml"  # "Den Haag, 20 juni 2024"
 ROOT = Path(__file__).resolve().parents[1]
-SEED = next(
-    p / "shared" / "seed" / "000_339d04086ffbbeaa.txt"
-    for p in ROOT.parents
-    if (p / "shared" / "seed" / "000_339d04086ffbbeaa.txt").is_file()
-)  # no letter date in it
+SEED = FIXTURES / "seed-navo-2022.txt"  # the seed letter; no letter date in it
 IDENT = "Kamerstuk 12 345, nr. 67"
 BP = "{urn:x-briefpers:letter:1.0#}"
 NS = {

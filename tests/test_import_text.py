@@ -1,8 +1,8 @@
 """`briefpers import text`: the seed letter and a parliamentary-papers text.
 
-The seed (`shared/seed/`, beside the repository) must import into a valid
-source that builds, and the built PDF must hold every word of the seed in
-order: a word diff may only show the letter's own furniture (letterhead,
+The seed (`shared/seed/`, copied to `fixtures/import/seed-navo-2022.txt`)
+must import into a valid source that builds, and the built PDF must hold
+every word of the seed in order: a word diff may only show the letter's own furniture (letterhead,
 date, subject), hyphenation, and the footnote moving from the page foot to
 the page foot of the new layout.
 """
@@ -32,12 +32,8 @@ from briefpers.render.html import format_date
 from briefpers.source.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = next(
-    p / "shared" / "seed" / "000_339d04086ffbbeaa.txt"
-    for p in ROOT.parents
-    if (p / "shared" / "seed" / "000_339d04086ffbbeaa.txt").is_file()
-)
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
+SEED = FIXTURES / "seed-navo-2022.txt"  # the seed letter (shared/seed/), as extracted
 PAPERS = FIXTURES / "kst-28676-123.txt"
 BP = "{urn:x-briefpers:letter:1.0#}"
 DC = "{http://purl.org/dc/elements/1.1/}"
