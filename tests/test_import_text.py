@@ -2,9 +2,9 @@
 
 The seed (`shared/seed/`, copied to `fixtures/import/seed-navo-2022.txt`)
 must import into a valid source that builds, and the built PDF must hold
-every word of the seed in order: a word diff may only show the letter's own furniture (letterhead,
-date, subject), hyphenation, and the footnote moving from the page foot to
-the page foot of the new layout.
+every word of the seed in order: a word diff may only show the letter's own
+furniture (letterhead, date, subject), hyphenation, and the footnote moving
+from the page foot to the page foot of the new layout.
 """
 
 from __future__ import annotations
