@@ -832,10 +832,11 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
     7: the timestamp or revocation service did not answer; 6: a PDF cannot
     be read; 2: usage (no key, no --tsa from B-T on); 1: some of several failed.
     """
-    from briefpers.batch.files import read_regular, write_atomic
+    from briefpers.batch.files import write_atomic
     from briefpers.batch.run import MAX_SIGN_BYTES
     from briefpers.errors import CheckError, DependencyError, OutputError, TimeLimitError
     from briefpers.limits import deadline
+    from briefpers.regular_files import read_regular
     from briefpers.sign.signing import sign_pdf
 
     settings = settings_from_env()

@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefpers.batch.executors import WarmExecutor
-from briefpers.batch.files import read_regular
 from briefpers.batch.fingerprint import theme_dirs
 from briefpers.batch.peek import Peek, peek
 from briefpers.batch.run import Batch, Options, Result
 from briefpers.batch.sources import display, find_sources
 from briefpers.errors import BriefpersError, ConfigError
+from briefpers.regular_files import read_regular
 from briefpers.source import files as source_files
 from briefpers.themes import load_theme
 

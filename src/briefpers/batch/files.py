@@ -12,14 +12,14 @@ writes to it, a device may never end.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import socket
-import stat
 import tempfile
 import time
 from pathlib import Path
+
+from briefpers.regular_files import open_regular
 
 PART_SUFFIX = ".part"
 STALE_AFTER = 3600.0  # seconds: a .part of another host is certainly abandoned by then
@@ -165,53 +165,3 @@ def sha256_file(path: Path) -> str | None:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return None
-
-
-class NotRegularFileError(OSError):
-    """A FIFO, device, socket or folder where a regular file is expected."""
-
-
-def open_regular(path: Path | str, *, follow_symlinks: bool = True) -> int:
-    """A read-only descriptor of a regular file; NotRegularFileError for anything else.
-
-    The type is checked before opening (opening a device can have effects) and
-    on the descriptor (the name may have been swapped in between); the open
-    never blocks on a FIFO. Without `follow_symlinks` a symbolic link is refused.
-    """
-    check = os.stat if follow_symlinks else os.lstat
-    _require_regular(check(path).st_mode, path)
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-    if not follow_symlinks:
-        flags |= os.O_NOFOLLOW
-    fd = os.open(path, flags)
-    try:
-        _require_regular(os.fstat(fd).st_mode, path)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def read_regular(path: Path | str, max_bytes: int, *, follow_symlinks: bool = True) -> bytes:
-    """At most `max_bytes + 1` bytes of a regular file (one more than allowed, to tell)."""
-    with os.fdopen(open_regular(path, follow_symlinks=follow_symlinks), "rb") as fh:
-        return fh.read(max_bytes + 1)
-
-
-def _require_regular(mode: int, path: Path | str) -> None:
-    if stat.S_ISREG(mode):
-        return
-    if stat.S_ISDIR(mode):
-        raise NotRegularFileError(errno.EISDIR, "is a folder, not a file", str(path))
-    if stat.S_ISLNK(mode):
-        raise NotRegularFileError(errno.ELOOP, "is a symbolic link", str(path))
-    kind = (
-        "a FIFO (named pipe)"
-        if stat.S_ISFIFO(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "not a regular file"
-    )
-    raise NotRegularFileError(errno.EINVAL, f"is {kind}, not a regular file", str(path))

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefpers.batch.files import read_regular, write_atomic
+from briefpers.batch.files import write_atomic
 from briefpers.batch.sources import display
 from briefpers.errors import OutputError
+from briefpers.regular_files import read_regular
 
 MANIFEST = "manifest.json"
 LOCK = ".briefpers.lock"

@@ -33,11 +33,12 @@ from pathlib import Path, PurePath
 from urllib.parse import unquote, urlsplit
 
 from briefpers import errors
-from briefpers.batch.files import read_regular, sha256_bytes
+from briefpers.batch.files import sha256_bytes
 from briefpers.batch.fingerprint import theme_dirs
 from briefpers.batch.peek import peek
 from briefpers.batch.worker import Outcome, Task, build_one_from, failed
 from briefpers.errors import BriefpersError
+from briefpers.regular_files import read_regular
 from briefpers.themes import Theme, base_templates, load_theme, shared_fonts
 from briefpers.typeset import MAX_ASSET_BYTES
 

@@ -28,7 +28,6 @@ from briefpers.batch.executors import Executor
 from briefpers.batch.files import (
     clean_stale_parts,
     probe_writable,
-    read_regular,
     sha256_bytes,
     sha256_file,
     write_atomic,
@@ -53,6 +52,7 @@ from briefpers.errors import (
     diagnostic,
 )
 from briefpers.profiles import DEFAULT_PROFILE
+from briefpers.regular_files import read_regular
 from briefpers.settings import Settings
 
 if TYPE_CHECKING:  # only for annotations: planning loads no stage

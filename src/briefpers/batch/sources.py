@@ -6,8 +6,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from briefpers.batch.files import read_regular
 from briefpers.errors import UsageError
+from briefpers.regular_files import read_regular
 
 MAX_LIST_BYTES = 10 * 1024 * 1024  # an @list of 100,000 paths is a few MiB
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import itertools
-import os
 import re
-import stat
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,6 +22,7 @@ from lxml import etree
 
 from briefpers.errors import SourceError
 from briefpers.limits import Limits, env_name
+from briefpers.regular_files import NotRegularFileError, read_regular
 from briefpers.source import chars
 from briefpers.source.explain import explain, explain_syntax
 from briefpers.source.model import (
@@ -450,39 +449,22 @@ def load(path: Path | str, data: bytes | None = None, limits: Limits | None = No
 def read_source(path: Path, limits: Limits | None = None) -> bytes:
     """The file's bytes; never more than the size limit (plus one, to tell).
 
-    Only a regular file is read: a FIFO would block until someone writes to
-    it, a device may never end. The type is checked before opening (opening a
-    device can have effects) and again on the open descriptor (the name may
-    have been swapped in between); the open does not block on a FIFO.
+    Only a regular file is read (`briefpers.regular_files`): a FIFO would
+    block until someone writes to it, a device may never end.
     """
     limit = (limits or Limits()).max_source_bytes
     try:
-        _refuse_special(os.stat(path).st_mode, path)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-        with open(fd, "rb") as fh:
-            _refuse_special(os.fstat(fd).st_mode, path)
-            return fh.read(limit + 1)  # a huge file is not read whole
+        return read_regular(path, limit)  # a huge file is not read whole
+    except NotRegularFileError as exc:
+        if exc.kind == "a folder":
+            raise SourceError("is a folder, not a letter source", path=path) from None
+        raise SourceError(
+            f"is {exc.kind}, not a letter source: only regular files are read", path=path
+        ) from None
     except FileNotFoundError:
         raise SourceError("no such file", path=path) from None
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror}", path=path) from None
-
-
-def _refuse_special(mode: int, path: Path | str) -> None:
-    if stat.S_ISREG(mode):
-        return
-    if stat.S_ISDIR(mode):
-        raise SourceError("is a folder, not a letter source", path=path)
-    kind = (
-        "a FIFO (named pipe)"
-        if stat.S_ISFIFO(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "not a regular file"
-    )
-    raise SourceError(f"is {kind}, not a letter source: only regular files are read", path=path)
 
 
 def _text(el: etree._Element | None) -> str | None:
