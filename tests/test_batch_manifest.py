@@ -4,34 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from briefpers import pipeline
 from briefpers.batch import manifest
-from briefpers.cli import main
 from briefpers.errors import ExitCode
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "input" / "water-quality-2023.xml"
-
-
-def make_letters(folder: Path, count: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    text = BASE.read_text(encoding="utf-8")
-    for i in range(count):
-        (folder / f"letter-{i}.xml").write_text(
-            text.replace("Progress report", f"Progress report {i}"), "utf-8"
-        )
-
-
-def build(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["build", *map(str, args)])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+from .batch_kit import build, make_letters
 
 
 def no_rendering(monkeypatch) -> None:
@@ -45,7 +25,7 @@ def no_rendering(monkeypatch) -> None:
 def built(tmp_path, monkeypatch):
     """Two letters in tmp/in built into tmp/out from tmp (one letter per build: in process)."""
     monkeypatch.chdir(tmp_path)
-    make_letters(tmp_path / "in", 2)
+    make_letters(tmp_path / "in", 2, digits=1)
     for i in range(2):
         code, _, err = build(f"in/letter-{i}.xml", "-o", "out")
         assert code == 0, err

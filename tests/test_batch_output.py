@@ -14,32 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from briefpers import pipeline
 from briefpers.batch import manifest
-from briefpers.cli import main
 from briefpers.errors import ExitCode
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "input" / "water-quality-2023.xml"
+from .batch_kit import build, make_letters
+
 CLI = [sys.executable, "-m", "briefpers.cli"]
-
-
-def make_letters(folder: Path, count: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    text = BASE.read_text(encoding="utf-8")
-    for i in range(count):
-        (folder / f"letter-{i}.xml").write_text(
-            text.replace("Progress report", f"Progress report {i}"), "utf-8"
-        )
-
-
-def build(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["build", *map(str, args)])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
@@ -87,7 +69,7 @@ def test_a_read_only_output_folder_fails_before_rendering(
     tmp_path, monkeypatch, tmpfs, no_rendering
 ):
     monkeypatch.chdir(tmp_path)
-    make_letters(tmp_path / "in", 2)
+    make_letters(tmp_path / "in", 2, digits=1)
     folder = read_only_folder(tmp_path, tmpfs)
     code, out, err = build("in", "-o", folder.name)
     assert code == ExitCode.ASSET
@@ -103,7 +85,7 @@ def test_a_read_only_output_folder_fails_before_rendering(
 
 def test_a_full_disk_fails_before_rendering(tmp_path, monkeypatch, tmpfs, no_rendering):
     monkeypatch.chdir(tmp_path)
-    make_letters(tmp_path / "in", 1)
+    make_letters(tmp_path / "in", 1, digits=1)
     disk = tmpfs("full", size="64k")
     fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
     try:
@@ -119,7 +101,7 @@ def test_a_full_disk_fails_before_rendering(tmp_path, monkeypatch, tmpfs, no_ren
 
 def test_a_disk_that_fills_up_fails_letters_not_the_run(tmp_path, monkeypatch, tmpfs):
     monkeypatch.chdir(tmp_path)
-    make_letters(tmp_path / "in", 3)
+    make_letters(tmp_path / "in", 3, digits=1)
     tmpfs("small", size="60k")  # one PDF (39 kB) and the manifest, not two PDFs
     done = subprocess.run(
         [*CLI, "build", "in", "-o", "small", "-j", "1", "--report", "r.json"],  # in order
@@ -143,7 +125,7 @@ def test_a_disk_that_fills_up_fails_letters_not_the_run(tmp_path, monkeypatch, t
 
 def test_a_report_that_cannot_be_written_fails_first(tmp_path, monkeypatch, no_rendering):
     monkeypatch.chdir(tmp_path)
-    make_letters(tmp_path / "in", 1)
+    make_letters(tmp_path / "in", 1, digits=1)
     code, _, err = build("in", "-o", "out", "--report", "missing/r.json")
     assert code == ExitCode.ASSET
     assert err == "missing/r.json: error: cannot write the report: no such folder\n"

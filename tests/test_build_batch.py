@@ -25,19 +25,10 @@ from briefpers.batch.files import sha256_file
 from briefpers.cli import main
 from briefpers.errors import ExitCode
 
+from .batch_kit import make_letters
+
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "input" / "water-quality-2023.xml"
-
-
-def make_letters(folder: Path, count: int, prefix: str = "letter") -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    text = BASE.read_text(encoding="utf-8")
-    paths = []
-    for i in range(count):
-        path = folder / f"{prefix}-{i:02d}.xml"
-        path.write_text(text.replace("Progress report", f"Progress report {i}"), "utf-8")
-        paths.append(path)
-    return paths
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:

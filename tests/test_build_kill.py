@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,20 +14,11 @@ from briefpers.batch import manifest
 from briefpers.batch.files import sha256_file
 from briefpers.check.preflight import preflight
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "input" / "water-quality-2023.xml"
+from .batch_kit import make_letters
+
 BRIEFPERS = [sys.executable, "-m", "briefpers.cli"]
 
 pytestmark = pytest.mark.slow
-
-
-def make_letters(folder: Path, count: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    text = BASE.read_text(encoding="utf-8")
-    for i in range(count):
-        (folder / f"letter-{i:02d}.xml").write_text(
-            text.replace("Progress report", f"Progress report {i}"), "utf-8"
-        )
 
 
 def test_kill_9_then_resume(tmp_path):
