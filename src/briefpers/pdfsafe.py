@@ -86,6 +86,17 @@ def _open_regular(path: Path) -> io.BufferedReader:
         raise
 
 
+def as_dict(obj: object) -> pikepdf.Object | None:
+    """`obj` if it is a dictionary or a stream (whose dictionary is meant), else
+    None: a hostile file may put anything where a dictionary belongs."""
+    if isinstance(obj, pikepdf.Object) and obj._type_code in _DICTIONARY_TYPES:
+        return obj
+    return None
+
+
+_DICTIONARY_TYPES = (pikepdf.ObjectType.dictionary, pikepdf.ObjectType.stream)
+
+
 def describe(exc: BaseException) -> str:
     """qpdf's message on one line, without the name it gives the input stream."""
     text = " ".join(str(exc).split()) or type(exc).__name__

@@ -20,7 +20,14 @@ import pikepdf
 
 from briefpers.errors import CheckError
 from briefpers.limits import Limits, env_name
-from briefpers.pdfsafe import PDF_ERRORS, StreamTooLargeError, describe, open_pdf, read_stream
+from briefpers.pdfsafe import (
+    PDF_ERRORS,
+    StreamTooLargeError,
+    as_dict,
+    describe,
+    open_pdf,
+    read_stream,
+)
 
 # Everything extract decodes, source and assets together, is at most this
 # many times the source size limit (40 MiB with the default 10 MiB): room
@@ -80,7 +87,7 @@ def extract(path: Path, *, max_bytes: int | None = None, assets: bool = True) ->
 
 def _extract(pdf: pikepdf.Pdf, path: Path, limit: int, want_assets: bool) -> Extracted:
     files = pdf.Root.get("/AF")
-    specs = [_dict(spec) for spec in (list(files)[: MAX_ASSETS + 16] if _is_array(files) else [])]
+    specs = [as_dict(spec) for spec in (list(files)[: MAX_ASSETS + 16] if _is_array(files) else [])]
     source: EmbeddedFile | None = None
     assets: list[EmbeddedFile] = []
     budget = limit
@@ -166,21 +173,12 @@ def _refuse_clashes(source: EmbeddedFile, assets: list[EmbeddedFile], path: Path
         )
 
 
-def _dict(obj: object) -> pikepdf.Object | None:
-    if isinstance(obj, pikepdf.Object) and obj._type_code in (
-        pikepdf.ObjectType.dictionary,
-        pikepdf.ObjectType.stream,
-    ):
-        return obj
-    return None
-
-
 def _is_array(obj: object) -> bool:
     return isinstance(obj, pikepdf.Object) and obj._type_code == pikepdf.ObjectType.array
 
 
 def _embedded_stream(spec: pikepdf.Object) -> pikepdf.Object | None:
-    files = _dict(spec.get("/EF"))
+    files = as_dict(spec.get("/EF"))
     if files is None:
         return None
     stream = files.get("/UF", files.get("/F"))

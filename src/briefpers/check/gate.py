@@ -43,7 +43,14 @@ from pikepdf import ObjectType
 from briefpers.check.cmap import Encoding, ToUnicode
 from briefpers.check.sfnt import glyph_count, names_of_files, program_name
 from briefpers.errors import RenderError
-from briefpers.pdfsafe import PDF_ERRORS, StreamTooLargeError, describe, open_pdf, read_stream
+from briefpers.pdfsafe import (
+    PDF_ERRORS,
+    StreamTooLargeError,
+    as_dict,
+    describe,
+    open_pdf,
+    read_stream,
+)
 
 # ISO 32000-1 Annex A: every content stream operator. PDF/A forbids others,
 # even between BX and EX.
@@ -158,12 +165,6 @@ def _type(obj: object) -> ObjectType | None:
     return obj._type_code if isinstance(obj, pikepdf.Object) else None
 
 
-def _dict(obj: object) -> pikepdf.Object | None:
-    """`obj` if it is a dictionary or a stream (whose dictionary is meant)."""
-    kind = _type(obj)
-    return obj if kind in (ObjectType.dictionary, ObjectType.stream) else None  # type: ignore[return-value]
-
-
 def _name(obj: object) -> str | None:
     return str(obj) if _type(obj) == ObjectType.name_ else None
 
@@ -276,10 +277,10 @@ class _Gate:
         if _type(intents) != ObjectType.array:
             return None
         for intent in list(intents)[:16]:
-            intent = _dict(intent)
+            intent = as_dict(intent)
             if intent is None or intent.get("/S") != pikepdf.Name.GTS_PDFA1:
                 continue
-            profile = _dict(intent.get("/DestOutputProfile"))
+            profile = as_dict(intent.get("/DestOutputProfile"))
             if profile is not None:
                 n = profile.get("/N")
                 return int(n) if isinstance(n, int) else None
@@ -303,7 +304,7 @@ class _Gate:
             return
         family = _name(space[0])  # type: ignore[index]
         if family == "/ICCBased" and len(space) > 1:  # type: ignore[arg-type]
-            profile = _dict(space[1])  # type: ignore[index]
+            profile = as_dict(space[1])  # type: ignore[index]
             if profile is not None and profile.get("/N") == 4 and self.output_components != 4:
                 self.found["icc-cmyk"].append(where)
         elif family == "/Indexed" and len(space) > 1:  # type: ignore[arg-type]
@@ -419,13 +420,13 @@ class _Gate:
         space = get("/ColorSpace")
         if space is not None:
             where = "an image" if get("/Subtype") == _IMAGE else label
-            resources = _dict(space)
+            resources = as_dict(space)
             if resources is not None:  # a resource dictionary of named spaces
                 for item in list(resources.values())[:256]:
                     self._colour_space(item, where)
             else:
                 self._colour_space(space, where)
-        group = _dict(get("/Group"))
+        group = as_dict(get("/Group"))
         if group is not None and group.get("/CS") is not None:
             self._colour_space(group.get("/CS"), f"the transparency group of {label}")
         if (
@@ -476,7 +477,7 @@ class _Gate:
         if subtype == pikepdf.Name.Type0:
             fonts = font.get("/DescendantFonts")
             first = fonts[0] if _type(fonts) == ObjectType.array and len(fonts) else None
-            descendant = _dict(first) or font
+            descendant = as_dict(first) or font
             cmap = font.get("/Encoding")
             if _name(cmap) in ("/Identity-H", "/Identity-V"):
                 two_byte = True
@@ -484,7 +485,7 @@ class _Gate:
                 encoding = Encoding(self.decode(cmap))
                 two_byte = encoding.two_byte
         program, data = None, None
-        descriptor = _dict(descendant.get("/FontDescriptor"))
+        descriptor = as_dict(descendant.get("/FontDescriptor"))
         if descriptor is not None:
             for key_name in ("/FontFile2", "/FontFile3", "/FontFile"):
                 stream = descriptor.get(key_name)
@@ -536,7 +537,7 @@ class _Gate:
             for box in PAGE_BOXES:
                 if box in keys:
                     self._box(obj.get(box), number, box)
-            resources = _dict(_inherited(obj, "/Resources"))
+            resources = as_dict(_inherited(obj, "/Resources"))
             contents = obj.get("/Contents")
             streams: list[pikepdf.Object] = []
             if _type(contents) == ObjectType.stream:
@@ -549,17 +550,17 @@ class _Gate:
             if _type(annots) == ObjectType.array:
                 for annot in list(annots)[:4096]:
                     self.tick()
-                    annot = _dict(annot)
+                    annot = as_dict(annot)
                     # A link has no appearance: its keys say so at a third of the cost.
-                    appearance = _dict(annot.get("/AP")) if annot and "/AP" in annot else None
+                    appearance = as_dict(annot.get("/AP")) if annot and "/AP" in annot else None
                     if appearance is None:
                         continue
                     normal = appearance.get("/N")
                     forms = (
                         [normal]
                         if _type(normal) == ObjectType.stream
-                        else list(_dict(normal).values())[:64]
-                        if _dict(normal) is not None
+                        else list(as_dict(normal).values())[:64]
+                        if as_dict(normal) is not None
                         else []
                     )
                     for form in forms:
@@ -594,7 +595,7 @@ class _Gate:
         if key in self.walked_forms:
             return
         self.walked_forms.add(key)
-        resources = _dict(form.get("/Resources")) or outer
+        resources = as_dict(form.get("/Resources")) or outer
         self._content(self.decode(form), resources, page, [*chain, key], depth + 1)
 
     def _content(
@@ -622,7 +623,7 @@ class _Gate:
         actual = False
 
         def resource(category: str, name: object) -> object:
-            table = _dict(resources.get(category)) if resources is not None else None
+            table = as_dict(resources.get(category)) if resources is not None else None
             return table.get(name) if table is not None and _name(name) else None
 
         found = self.found
@@ -667,7 +668,7 @@ class _Gate:
             elif op == "Tf" and operands:
                 name = str(operands[0])
                 if name not in fonts:
-                    font_obj = _dict(resource("/Font", operands[0]))
+                    font_obj = as_dict(resource("/Font", operands[0]))
                     fonts[name] = self._font(font_obj) if font_obj is not None else None
                 font = fonts[name]
             elif op in ("Tj", "'", '"') and operands:
@@ -677,7 +678,7 @@ class _Gate:
             elif op == "BDC":
                 props = None
                 if len(operands) >= 2:
-                    props = _dict(operands[1]) or _dict(resource("/Properties", operands[1]))
+                    props = as_dict(operands[1]) or as_dict(resource("/Properties", operands[1]))
                 text = props.get("/ActualText") if props is not None else None
                 if _type(text) == ObjectType.string:
                     self._text(str(text), f"ActualText on {where}")
@@ -754,7 +755,7 @@ class _Gate:
             found["nesting"].append(where)
 
         def resource(category: str, name: bytes) -> object:
-            table = _dict(resources.get(category)) if resources is not None else None
+            table = as_dict(resources.get(category)) if resources is not None else None
             return table.get("/" + name.decode("latin-1")) if table is not None else None
 
         # Text: the font in force for each string shown (Tf, and q/Q that
@@ -777,7 +778,7 @@ class _Gate:
         odd = _odd_hex(data)  # a string that is not whole 2-byte codes
         for name, arrays in shown.items():
             if name not in fonts:
-                font_obj = _dict(resource("/Font", name))
+                font_obj = as_dict(resource("/Font", name))
                 fonts[name] = self._font(font_obj) if font_obj is not None else None
             font = fonts[name]
             if font is None:
@@ -1124,7 +1125,7 @@ def _inherited(page: pikepdf.Object, key: str) -> object:
     """A page attribute, looked up through its /Parent chain (bounded: cycles end)."""
     node: object = page
     for _ in range(64):
-        node_dict = _dict(node)
+        node_dict = as_dict(node)
         if node_dict is None:
             return None
         value = node_dict.get(key)

@@ -23,7 +23,14 @@ from lxml import etree
 
 from briefpers.check.gate import inspect
 from briefpers.errors import CheckError
-from briefpers.pdfsafe import PDF_ERRORS, StreamTooLargeError, describe, open_pdf, read_stream
+from briefpers.pdfsafe import (
+    PDF_ERRORS,
+    StreamTooLargeError,
+    as_dict,
+    describe,
+    open_pdf,
+    read_stream,
+)
 from briefpers.xmp_names import NS
 
 RDF = NS["rdf"]
@@ -73,15 +80,6 @@ def _pdf_date_to_iso(value: str) -> str | None:
     tz = text[14:].replace("'", "")
     offset = "+00:00" if tz in ("Z", "", "+0000", "-0000") else f"{tz[:3]}:{tz[3:5]}"
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + offset
-
-
-def _dict(obj: object) -> pikepdf.Object | None:
-    if isinstance(obj, pikepdf.Object) and obj._type_code in (
-        pikepdf.ObjectType.dictionary,
-        pikepdf.ObjectType.stream,
-    ):
-        return obj
-    return None
 
 
 def preflight(path: Path, *, fonts: FontRule | None = None) -> Report:
@@ -156,7 +154,7 @@ def _promises(pdf: pikepdf.Pdf, report: Report) -> str | None:
     if ua and b"pdfaExtension" not in packet and part in ("2", "3"):
         problems.append("pdfuaid is used but not declared in a pdfaExtension schema")
 
-    info = _dict(pdf.trailer.get("/Info")) or pikepdf.Dictionary()
+    info = as_dict(pdf.trailer.get("/Info")) or pikepdf.Dictionary()
     pairs = [
         ("/Title", "dc", "title", None),
         ("/Author", "dc", "creator", ", "),
@@ -180,19 +178,19 @@ def _promises(pdf: pikepdf.Pdf, report: Report) -> str | None:
 
     if not str(root.get("/Lang", "")).strip():
         problems.append("no document language (/Lang)")
-    mark = _dict(root.get("/MarkInfo"))
+    mark = as_dict(root.get("/MarkInfo"))
     if mark is None or mark.get("/Marked") is not True:
         problems.append("not marked as tagged (/MarkInfo /Marked true)")
     if "/StructTreeRoot" not in root:
         problems.append("no structure tree")
-    prefs = _dict(root.get("/ViewerPreferences"))
+    prefs = as_dict(root.get("/ViewerPreferences"))
     if prefs is None or prefs.get("/DisplayDocTitle") is not True:
         problems.append("/DisplayDocTitle is not true")
 
-    names = _dict(root.get("/Names"))
+    names = as_dict(root.get("/Names"))
     if (names is not None and "/JavaScript" in names) or "/AA" in root:
         problems.append("contains JavaScript or automatic actions")
-    action = _dict(root.get("/OpenAction"))
+    action = as_dict(root.get("/OpenAction"))
     if action is not None and action.get("/S") == pikepdf.Name.JavaScript:
         problems.append("contains JavaScript")
 
@@ -200,7 +198,7 @@ def _promises(pdf: pikepdf.Pdf, report: Report) -> str | None:
     specs = list(files)[:1024] if isinstance(files, pikepdf.Array) else []
     sources = [
         spec
-        for spec in map(_dict, specs)
+        for spec in map(as_dict, specs)
         if spec is not None and spec.get("/AFRelationship") == "/Source" and "/EF" in spec
     ]
     report.facts["source"] = str(sources[0].get("/UF", "")) if sources else "-"
