@@ -135,16 +135,25 @@ def load(path: Path | None) -> OfficeSettings:
     return OfficeSettings(path=path, sections=sections, **values)
 
 
-def check_keys(table: Mapping[str, Any], allowed: Iterable[str], section: str) -> None:
-    """SettingError for the first key of `table` not in `allowed`, with a suggestion."""
+def check_keys(
+    table: Mapping[str, Any],
+    allowed: Iterable[str],
+    section: str,
+    origin: Path | str | None = None,
+) -> None:
+    """SettingError for the first key of `table` not in `allowed`, with a
+    suggestion; a ConfigError naming `origin` instead when it is given (for a
+    table read outside this loader)."""
     allowed = sorted(allowed)
     for key in table:
         if key not in allowed:
-            raise SettingError(
+            message = (
                 f"unknown key {key!r} in [{section}]{_did_you_mean(key, allowed)} "
-                f"(keys: {', '.join(allowed)})",
-                key=key,
+                f"(keys: {', '.join(allowed)})"
             )
+            if origin is not None:
+                raise ConfigError(message, path=origin)
+            raise SettingError(message, key=key)
 
 
 def _value(key: str, value: Any, base: Path, path: Path, lines: _Lines) -> Any:
@@ -192,7 +201,7 @@ def _section(name: str, table: dict[str, Any], base: Path, path: Path, lines: _L
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         key = getattr(exc, "key", None) or _named_key(message, table)
         where = lines.of(name, key) if key else lines.of(name)
-        if not message.startswith(f"[{name}]"):
+        if f"[{name}]" not in message:
             message = f"[{name}] {message}"
         raise ConfigError(" ".join(message.split()), path=path, **where) from None
 

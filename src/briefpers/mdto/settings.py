@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from briefpers.errors import ConfigError
+from briefpers.office import FILE_NAME, check_keys
 
 # MDTO's closed list of appraisals (Begrippenlijst Waarderingen MDTO): code → label.
 APPRAISALS = {
@@ -87,8 +88,6 @@ class MdtoSettings:
     @classmethod
     def from_office(cls, table: Mapping[str, Any], base: Path) -> MdtoSettings:
         """The `[mdto]` section of the office settings file in folder `base`."""
-        from briefpers.office import FILE_NAME
-
         return cls.from_table(table, base / FILE_NAME)
 
     @classmethod
@@ -97,11 +96,7 @@ class MdtoSettings:
         ConfigError naming the file."""
         if not isinstance(table, Mapping):
             raise ConfigError("[mdto] must be a table", path=origin)
-        unknown = sorted(set(table) - set(KEYS))
-        if unknown:
-            raise ConfigError(
-                f"[mdto]: unknown key {unknown[0]!r} (known: {', '.join(KEYS)})", path=origin
-            )
+        check_keys(table, KEYS, "mdto", origin)
         for key, value in table.items():
             if not isinstance(value, str):
                 raise ConfigError(

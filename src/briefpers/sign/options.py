@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from briefpers.errors import ConfigError, DependencyError, UsageError
+from briefpers.office import FILE_NAME, check_keys
 
 # PAdES baseline levels, weakest first: B-B signs; B-T adds an RFC 3161
 # signature timestamp; B-LT adds the validation data (certificates, OCSP
@@ -44,8 +45,6 @@ class SignOptions:
     @classmethod
     def from_office(cls, table: Mapping[str, Any], base: Path) -> SignOptions:
         """The `[sign]` section of the office settings file in folder `base`."""
-        from briefpers.office import FILE_NAME
-
         return cls.from_table(table, base / FILE_NAME)
 
     @classmethod
@@ -53,11 +52,7 @@ class SignOptions:
         """Options from a `[sign]` TOML table in `origin`; ConfigError names the file."""
         if not isinstance(table, Mapping):
             raise ConfigError("[sign] must be a table", path=origin)
-        unknown = sorted(set(table) - set(_KEYS))
-        if unknown:
-            raise ConfigError(
-                f"[sign]: unknown key {unknown[0]!r} (known: {', '.join(_KEYS)})", path=origin
-            )
+        check_keys(table, _KEYS, "sign", origin)
         base = origin.parent
 
         def path(name: str) -> Path | None:
