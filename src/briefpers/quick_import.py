@@ -14,7 +14,8 @@ does not know instead of asking gcc and ld. Where that finds less than a
 full search would (a library only gcc's search path knows, or HarfBuzz's
 subsetter missing from the cache), WeasyPrint is imported again with the
 full search: never a weaker typesetter for a faster start. Other platforms
-import as usual.
+import as usual. On every platform, WeasyPrint's C type strings are then
+read without a C parser (`briefpers.cffi_types`).
 """
 
 from __future__ import annotations
@@ -31,18 +32,28 @@ from types import ModuleType
 
 def import_weasyprint() -> ModuleType:
     """`import weasyprint`, quickly where the linker cache answers for it."""
-    if "weasyprint" in sys.modules:
-        return sys.modules["weasyprint"]
+    if "weasyprint" in sys.modules:  # imported elsewhere first: still read types quickly
+        return _ready(sys.modules["weasyprint"])
     try:
         with _cached_library_search() as quick:
             import weasyprint
         if not quick or _complete():
-            return weasyprint
+            return _ready(weasyprint)
     except OSError:
         pass  # a library the cache does not know: let the full search find it
     _forget()
     import weasyprint
 
+    return _ready(weasyprint)
+
+
+def _ready(weasyprint: ModuleType) -> ModuleType:
+    """WeasyPrint with its C type strings read without a C parse (`briefpers.cffi_types`)."""
+    from briefpers import cffi_types
+
+    ffi = sys.modules.get("weasyprint.text.ffi")
+    if ffi is not None and hasattr(ffi, "ffi"):
+        cffi_types.install(ffi.ffi)
     return weasyprint
 
 
