@@ -16,11 +16,18 @@ subsetter missing from the cache), WeasyPrint is imported again with the
 full search: never a weaker typesetter for a faster start. Other platforms
 import as usual. On every platform, WeasyPrint's C type strings are then
 read without a C parser (`briefpers.cffi_types`).
+
+WeasyPrint also imports fontTools' subsetter and variable-font instancer
+at start-up (0.07–0.1 s), which it uses only without HarfBuzz's subsetter
+or for variable fonts. During its import they are stand-ins that load the
+real module when first used; other code importing them later gets the real
+modules.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import re
 import shutil
@@ -34,17 +41,65 @@ def import_weasyprint() -> ModuleType:
     """`import weasyprint`, quickly where the linker cache answers for it."""
     if "weasyprint" in sys.modules:  # imported elsewhere first: still read types quickly
         return _ready(sys.modules["weasyprint"])
-    try:
-        with _cached_library_search() as quick:
-            import weasyprint
-        if not quick or _complete():
-            return _ready(weasyprint)
-    except OSError:
-        pass  # a library the cache does not know: let the full search find it
-    _forget()
-    import weasyprint
+    with _deferred_modules():
+        try:
+            with _cached_library_search() as quick:
+                import weasyprint
+            if not quick or _complete():
+                return _ready(weasyprint)
+        except OSError:
+            pass  # a library the cache does not know: let the full search find it
+        _forget()
+        import weasyprint
 
     return _ready(weasyprint)
+
+
+# Modules WeasyPrint imports at start-up and uses only on paths briefpers
+# rarely takes → the names it imports from them.
+DEFERRED = {"fontTools.subset": (), "fontTools.varLib.instancer": ("instantiateVariableFont",)}
+
+
+class _StandIn(ModuleType):
+    """A module not loaded yet: the first attribute read loads the real one."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # the import system probing (__path__, …): not a read
+            raise AttributeError(name)
+        return getattr(_load(self.__name__), name)
+
+
+def _load(name: str) -> ModuleType:
+    if isinstance(sys.modules.get(name), _StandIn):
+        del sys.modules[name]
+    return importlib.import_module(name)
+
+
+def _deferred_function(module: str, name: str):
+    def call(*args, **kwargs):
+        return getattr(_load(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+@contextlib.contextmanager
+def _deferred_modules() -> Iterator[None]:
+    """Stand-ins for `DEFERRED` while WeasyPrint imports (only modules not loaded yet)."""
+    placed: dict[str, ModuleType] = {}
+    for module, names in DEFERRED.items():
+        if module in sys.modules:
+            continue
+        stand_in = _StandIn(module)
+        for name in names:  # `from module import name` reads these at once
+            setattr(stand_in, name, _deferred_function(module, name))
+        placed[module] = sys.modules[module] = stand_in
+    try:
+        yield
+    finally:
+        for module, stand_in in placed.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
 
 
 def _ready(weasyprint: ModuleType) -> ModuleType:
