@@ -187,3 +187,32 @@ def test_validate_json_to_stdout(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["verdicts"][0]["compliant"] is True
     assert "PASS" in result.stderr and not Path("-").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["build", "--jobs", "x", "input"], ["'-j' / '--jobs'", "'x'", "'briefpers build --help'"]),
+        (["build", "--nosuch"], ["'--nosuch'", "did you mean", "'briefpers build --help'"]),
+        (["build", "--profile", "pdfa-9"], ["'--profile'", "'pdfa-9'", "pdfa-3a-ua1"]),
+        (["import", "text"], ["missing argument 'FILE'", "'briefpers import text --help'"]),
+        (["nosuch"], ["no such command 'nosuch'", "'briefpers --help'"]),
+        (["--nosuch"], ["no such option '--nosuch'"]),
+    ],
+)
+def test_command_line_mistakes_are_one_diagnostic_line(args: list[str], names: list[str]) -> None:
+    """Like every other diagnostic: one `error:` line (click prints a usage block
+    and `Error:`), exit 2, nothing on stdout."""
+    result = CliRunner().invoke(main, args, prog_name="briefpers")
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for name in names:
+        assert name in lines[0]
+
+
+def test_briefpers_alone_still_shows_its_help() -> None:
+    result = CliRunner().invoke(main, [], prog_name="briefpers")
+    assert "Usage: briefpers [OPTIONS] COMMAND" in result.output
+    assert "build" in result.output

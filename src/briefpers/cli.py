@@ -8,6 +8,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -15,6 +16,9 @@ from briefpers import __version__
 from briefpers.errors import BriefpersError, ExitCode, UsageError, diagnostic
 from briefpers.profiles import DEFAULT_PROFILE, PROFILES
 from briefpers.sign.options import LEVELS
+
+# click 8.2+ raises this for a group called without arguments, to show its help.
+NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 # How much the CLI says (the progress display's levels).
 QUIET, NORMAL, VERBOSE = 0, 1, 2
@@ -46,6 +50,22 @@ def fail(exc: BaseException) -> None:
     sys.exit(int(ExitCode.INTERNAL))
 
 
+def usage_error(exc: click.ClickException) -> NoReturn:
+    """A mistake on the command line as one diagnostic line (click prints four),
+    pointing at the command's --help; its exit code (2 for usage errors)."""
+    if isinstance(exc, NO_ARGS_IS_HELP):  # `briefpers` alone: the help, as click shows it
+        raise exc
+    message = _one_line(exc.format_message()).rstrip(".")
+    message = message.replace(". Did you mean", "; did you mean")
+    if message[:1].isupper() and message[1:2].islower():  # "Invalid value …" → "invalid value …"
+        message = message[0].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    click.echo(diagnostic(None, "error", message), err=True)
+    sys.exit(exc.exit_code)
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -68,13 +88,18 @@ class Group(click.Group):
     def make_context(self, info_name, args, parent=None, **extra):
         if parent is None:  # a new invocation (tests run many in one process)
             CLI.__init__()
-        return super().make_context(info_name, args, parent=parent, **extra)
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:
+            usage_error(exc)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.Abort):
             raise
+        except click.ClickException as exc:
+            usage_error(exc)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(int(ExitCode.INTERRUPTED))
