@@ -147,7 +147,7 @@ def test_cli_output_format(tmp_path):
     assert result.stdout == (
         f"{warned}:{line}:{column}: warning: the date 2999-01-01 is in the future\n"
     )
-    assert "1 files: 0 errors, 1 warnings" in result.stderr
+    assert "1 file: 0 errors, 1 warning" in result.stderr
     result = runner.invoke(main, ["lint", "--strict", str(warned)])
     assert result.exit_code == 8
     assert result.stdout.startswith(f"{warned}:{line}:{column}: error: ")

@@ -66,6 +66,11 @@ def usage_error(exc: click.ClickException) -> NoReturn:
     sys.exit(exc.exit_code)
 
 
+def _count(n: int, word: str) -> str:
+    """`1 error`, `2 errors`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -1270,7 +1275,8 @@ def lint(
     result = lint_paths(files, strict=strict, limits=settings.limits, mdto=mdto)
     for finding in result.findings:
         click.echo(str(finding))
-    note(f"{len(files)} files: {result.errors} errors, {result.warnings} warnings")
+    errors, warnings = _count(result.errors, "error"), _count(result.warnings, "warning")
+    note(f"{_count(len(files), 'file')}: {errors}, {warnings}")
     if result.exit_code:
         sys.exit(int(result.exit_code))
 
