@@ -19,7 +19,7 @@ character whose canonical decomposition the fonts cover (HarfBuzz composes
 it from base and marks).
 
 Cost: each font's cmap is read once per process (and again only when the
-file changes); a letter costs one pass over its text.
+file changes), by HarfBuzz (`font_cmap`); a letter costs one pass over its text.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from briefpers.errors import AssetError, SourceError
+from briefpers.render import font_cmap
 from briefpers.source import chars
 from briefpers.source.model import Letter
 from briefpers.themes import Theme
@@ -116,7 +117,16 @@ def _coverage(fonts: tuple[tuple[Path, tuple[int, int]], ...]) -> frozenset[int]
 
 @lru_cache(maxsize=64)
 def _cmap(path: Path, stamp: tuple[int, int]) -> frozenset[int]:
-    """A font file's code points (`stamp` makes an edited file a new key)."""
+    """A font file's code points (`stamp` makes an edited file a new key), as
+    HarfBuzz reads them (`font_cmap`), else fontTools."""
+    try:
+        found = font_cmap.unicodes(path.read_bytes())
+    except OSError as exc:
+        raise AssetError(f"cannot read the font: {exc.strerror}", path=path) from None
+    except font_cmap.UnreadableFontError as exc:
+        raise AssetError(f"cannot read the font: {exc}", path=path) from None
+    if found is not None:
+        return found
     with _open(path) as font:
         return frozenset(font.getBestCmap() or ())
 
