@@ -76,6 +76,21 @@ def test_no_op_does_not_import_weasyprint(work):
     assert "all 3 letters up to date" in proc.stdout
 
 
+def test_a_small_batch_in_process_starts_no_pool(work):
+    # Three letters, no --jobs: built here, so the pool and multiprocessing
+    # (a fiftieth of a second of every cold command) are never imported.
+    probe = (
+        "import sys; from briefpers.cli import main\n"
+        "try: main(['build', 'in', '-o', 'fresh'])\n"
+        "except SystemExit as e: assert not e.code, e.code\n"
+        "loaded = [m for m in ('multiprocessing', 'briefpers.batch.pool') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 built" in proc.stdout
+
+
 @pytest.mark.parametrize(
     "change, reason",
     [

@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from briefpers import __version__
-from briefpers.batch.pool import WorkerPool
 from briefpers.batch.worker import (
     Outcome,
     Task,
@@ -30,6 +29,7 @@ from briefpers.batch.worker import (
 from briefpers.errors import DependencyError, ExitCode, OutputError, diagnostic
 
 if TYPE_CHECKING:  # imported when a Dask run starts: a no-op build must stay light
+    from briefpers.batch.pool import WorkerPool
     from briefpers.batch.remote import Packer, Parcel, Returned
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
@@ -111,6 +111,8 @@ class LocalExecutor:
                     outcome = build_one(task)
                 yield outcome
             return
+        from briefpers.batch.pool import WorkerPool  # with multiprocessing: only for a pool
+
         pool = WorkerPool(min(self.workers, len(tasks)), memory_mib=memory)
         try:
             yield from pool.run(tasks)
@@ -138,6 +140,8 @@ class WarmExecutor:
         if not tasks:
             return
         if self.pool is None:
+            from briefpers.batch.pool import WorkerPool
+
             self.pool = WorkerPool(1, memory_mib=tasks[0].settings.limits.max_memory, keep=True)
         try:
             yield from self.pool.run(tasks)
