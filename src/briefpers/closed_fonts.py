@@ -40,6 +40,8 @@ def _native():
     """Our own cffi handles for the two functions WeasyPrint does not declare."""
     from cffi import FFI
 
+    from briefpers import cffi_types
+
     ffi = FFI()
     ffi.cdef(
         """
@@ -48,6 +50,7 @@ def _native():
         FcConfig *pango_fc_font_map_get_config (void *fcfontmap);
         """
     )
+    cffi_types.install(ffi)  # its casts without a C parse each
     return ffi, _open(ffi, FONTCONFIG), _open(ffi, PANGOFT2)
 
 

@@ -47,8 +47,11 @@ def _native():
     """Our cffi handle on HarfBuzz, or None where it cannot be opened."""
     from cffi import FFI
 
+    from briefpers import cffi_types
+
     ffi = FFI()
     ffi.cdef(DECLARATIONS)
+    cffi_types.install(ffi)  # `hb_codepoint_t *` without a C parse
     for name in HARFBUZZ:
         try:
             return ffi, ffi.dlopen(name)
