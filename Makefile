@@ -111,7 +111,7 @@ $(AXE): tools/web/package.json tools/web/package-lock.json
 	  npm ci --prefix tools/web --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "note: npm is missing: the web edition's browser tests will be skipped" >&2; fi
 
-test: setup tools lint-code web-tools ## All tests (CI runs this; about 4 minutes)
+test: setup tools lint-code web-tools ## All tests (CI runs this; about 6 minutes)
 	$(BIN)/python -m pytest
 
 test-fast: setup lint-code ## The tests not marked slow
