@@ -64,31 +64,33 @@ def test_second_run_is_a_no_op(work, monkeypatch):
     assert "built " not in out
 
 
-def test_no_op_does_not_import_weasyprint(work):
+def build_and_list_modules(output: str, modules: tuple[str, ...]) -> tuple[str, list[str]]:
+    """`briefpers build in -o OUTPUT` in a fresh interpreter: its stdout, and
+    which of `modules` it imported."""
     probe = (
-        "import sys; from briefpers.cli import main\n"
-        "try: main(['build', 'in', '-o', 'out'])\n"
+        "import json, sys; from briefpers.cli import main\n"
+        f"try: main(['build', 'in', '-o', {output!r}])\n"
         "except SystemExit as e: assert not e.code, e.code\n"
-        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
+        f"print(json.dumps([m for m in {modules!r} if m in sys.modules]))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert "all 3 letters up to date" in proc.stdout
+    *lines, loaded = proc.stdout.splitlines()
+    return "\n".join(lines), json.loads(loaded)
+
+
+def test_no_op_does_not_import_weasyprint(work):
+    out, loaded = build_and_list_modules("out", ("weasyprint",))
+    assert "all 3 letters up to date" in out
+    assert loaded == []
 
 
 def test_a_small_batch_in_process_starts_no_pool(work):
     # Three letters, no --jobs: built here, so the pool and multiprocessing
     # (a fiftieth of a second of every cold command) are never imported.
-    probe = (
-        "import sys; from briefpers.cli import main\n"
-        "try: main(['build', 'in', '-o', 'fresh'])\n"
-        "except SystemExit as e: assert not e.code, e.code\n"
-        "loaded = [m for m in ('multiprocessing', 'briefpers.batch.pool') if m in sys.modules]\n"
-        "assert not loaded, loaded\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert "3 built" in proc.stdout
+    out, loaded = build_and_list_modules("fresh", ("multiprocessing", "briefpers.batch.pool"))
+    assert "3 built" in out
+    assert loaded == []
 
 
 @pytest.mark.parametrize(
