@@ -8,6 +8,7 @@ signing, and changes after a signature that only pretend to be tagging.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 from io import BytesIO
@@ -22,7 +23,16 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from briefpers.cli import main
 from briefpers.errors import ExitCode
-from tests.sign_pki import PASSPHRASE, closed_port_url, pki, seed_pdfs  # noqa: F401 - fixtures
+from briefpers.sign.keys import load_credentials
+from briefpers.sign.signing import sign_pdf
+from briefpers.sign.verify import load_trust, verify_pdf
+from tests.sign_pki import (  # noqa: F401 - fixtures
+    PASSPHRASE,
+    closed_port_url,
+    pki,
+    seed_pdfs,
+    sign_options,
+)
 
 
 def _digest(path: Path) -> str:
@@ -248,3 +258,37 @@ def test_verify_reads_a_file_that_is_not_a_pdf_as_unreadable(tmp_path):
     result = _run("verify", text)
     assert result.exit_code == ExitCode.CHECK_FAILED, result.output
     assert "FAIL" in result.output and "not a PDF that can be read" in result.output
+
+
+def _signed_with(pki, letter: Path, out: Path, cert: str, days: int) -> Path:  # noqa: F811
+    """The letter signed B-B with `cert`, as if it were `days` from now (signing
+    checks the certificate at that moment; verify judges it now)."""
+    options = sign_options(pki, "B-B", key=pki.file("signer.enc.pem"), cert=pki.file(cert))
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+    credentials = load_credentials(options, now=moment)
+    out.write_bytes(sign_pdf(letter.read_bytes(), credentials, options, path=letter).data)
+    return out
+
+
+def test_verify_says_when_the_signers_certificate_has_expired(pki, letter, tmp_path):  # noqa: F811
+    # Signed while it was valid (100 days ago); verify judges it now.
+    path = _signed_with(pki, letter, tmp_path / "signed.pdf", "expired.cert.pem", -100)
+    report = verify_pdf(path, load_trust([pki.root]), preflight=False)
+    assert report.exit_code == ExitCode.SIGNATURE
+    first = report.signatures[0]
+    assert first.intact and first.valid and not first.trusted
+    assert first.trust_problem in ("EXPIRED", "OUT_OF_BOUNDS_NO_POE"), first.trust_problem
+    assert first.problems == [
+        "the signer's certificate has expired (verify judges certificates at the time it runs)"
+    ]
+    assert report.to_dict()["signatures"][0]["trust_problem"] == first.trust_problem
+
+
+def test_verify_without_the_signers_root_says_only_that(pki, letter, tmp_path):  # noqa: F811
+    path = _signed_with(pki, letter, tmp_path / "signed.pdf", "signer.cert.pem", 0)
+    report = verify_pdf(path, [], preflight=False)  # the public roots: not the test CA
+    first = report.signatures[0]
+    assert first.trust_problem == "NO_CERTIFICATE_CHAIN_FOUND"
+    assert first.problems == [
+        "the signer's certificate does not lead to a trusted root (give it with --trust)"
+    ]

@@ -83,6 +83,7 @@ class SignatureReport:
     coverage: str | None = None
     modifications: str | None = None
     level: str | None = None
+    trust_problem: str | None = None  # the AdES sub-indication, e.g. "NO_CERTIFICATE_CHAIN_FOUND"
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -268,6 +269,7 @@ def _signature_entry(sig, status, has_dss: bool, later_timestamp: bool) -> Signa
     _cert_facts(entry, status.signing_cert)
     entry.signing_time = _iso(status.signer_reported_dt)
     entry.intact, entry.valid, entry.trusted = status.intact, status.valid, status.trusted
+    entry.trust_problem = _indication(status)
     ts = status.timestamp_validity
     if ts is not None:
         entry.timestamp = _iso(ts.timestamp)
@@ -288,6 +290,7 @@ def _timestamp_entry(sig, status) -> SignatureReport:
     _cert_facts(entry, status.signing_cert)
     entry.timestamp = _iso(status.timestamp)
     entry.intact, entry.valid, entry.trusted = status.intact, status.valid, status.trusted
+    entry.trust_problem = _indication(status)
     entry.timestamped = bool(status.intact and status.valid and status.trusted)
     _crypto_problems(entry, "timestamp authority")
     return entry
@@ -299,10 +302,33 @@ def _crypto_problems(entry: SignatureReport, who: str) -> None:
     elif not entry.valid:
         entry.problems.append("the signature is not valid")
     if entry.intact and entry.valid and not entry.trusted:
-        entry.problems.append(
-            f"the {who}'s certificate does not lead to a trusted root (give it with --trust), "
-            "or has expired, been revoked or may not sign"
-        )
+        why = TRUST_PROBLEMS.get(entry.trust_problem or "", TRUST_PROBLEMS[""])
+        entry.problems.append(f"the {who}'s certificate {why}")
+
+
+# What pyHanko's AdES sub-indication for a certificate means, in a message.
+# `verify` judges at the time it runs: after the signer's certificate expires,
+# a signature stands only on what proves it was valid when made.
+_EXPIRED = "has expired (verify judges certificates at the time it runs)"
+TRUST_PROBLEMS = {
+    "NO_CERTIFICATE_CHAIN_FOUND": "does not lead to a trusted root (give it with --trust)",
+    "EXPIRED": _EXPIRED,
+    "OUT_OF_BOUNDS_NO_POE": _EXPIRED,
+    "OUT_OF_BOUNDS_NOT_REVOKED": _EXPIRED,
+    "NOT_YET_VALID": "is not valid yet",
+    "REVOKED": "has been revoked",
+    "REVOKED_NO_POE": "has been revoked",
+    "REVOKED_CA_NO_POE": "was issued by a certificate that has been revoked",
+    "CHAIN_CONSTRAINTS_FAILURE": "may not sign (its key usage or its chain's constraints)",
+    "": "does not lead to a trusted root (give it with --trust), or has expired, been "
+    "revoked or may not sign",
+}
+
+
+def _indication(status) -> str | None:
+    """pyHanko's AdES sub-indication for the certificate's trust, by name (None: none)."""
+    indication = getattr(status, "trust_problem_indic", None)
+    return getattr(indication, "name", None) if indication is not None else None
 
 
 def _judge_changes(entry: SignatureReport, status) -> None:
