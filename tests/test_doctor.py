@@ -41,6 +41,21 @@ def test_doctor_names_the_subsetter_in_use():
     assert "warning" not in result.stderr
 
 
+def test_doctor_says_how_c_type_strings_are_read(monkeypatch):
+    result = run("doctor")
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["C type strings"].startswith("read by briefpers (cffi ")
+    # A cffi whose private names changed: WeasyPrint's ffi keeps cffi's own parse.
+    from weasyprint.text.ffi import ffi
+
+    monkeypatch.setattr(ffi, "_typeof_locked", ffi._typeof_locked.cffi_parse)
+    monkeypatch.setattr("briefpers.cffi_types.install", lambda ffi: False)
+    result = run("doctor")
+    assert result.exit_code == 0
+    assert "C type strings: parsed by pycparser" in result.stdout
+    assert "warning: C type strings:" in result.stderr
+
+
 def test_doctor_warns_when_fonts_are_subset_slowly(slow_subsetter):
     result = run("doctor")
     assert result.exit_code == 0
