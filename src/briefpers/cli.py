@@ -177,6 +177,16 @@ def output_folder_option(help_text: str):
     )
 
 
+def timeout_option(per: str = ""):
+    """`--timeout SECONDS`: each command's time limit (per letter or PDF, if `per`)."""
+    unit = f" per {per}" if per else ""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0),
+        help=f"Seconds{unit} before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
+    )
+
+
 theme_option = click.option(
     "--theme", help="Theme name or folder (default: the letter's, else its kind's, else rijk)."
 )
@@ -364,11 +374,7 @@ def main(debug: bool) -> None:
     help="Lint first; any finding (warnings too) stops the build (default: the settings "
     "file's, else no).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
-)
+@timeout_option("letter")
 @click.option(
     "--format",
     "formats",
@@ -612,11 +618,7 @@ def _mdto_settings(settings, **flags):
     show_default=True,
     help="Seconds between looks at the files (a large folder is looked at less often).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
-)
+@timeout_option("letter")
 def watch(
     sources: tuple[Path, ...],
     out_dir: Path,
@@ -709,11 +711,7 @@ def doctor() -> None:
     "--theme",
     help="Allow the fonts of this theme (default: the theme each PDF names in its XMP).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    help="Seconds per PDF before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
-)
+@timeout_option("PDF")
 @global_options
 def check(pdfs: tuple[Path, ...], theme: str | None, timeout: float | None) -> None:
     """Fast in-process preflight of archival PDFs (no Java).
@@ -928,11 +926,7 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
     "--theme",
     help="For the preflight: allow this theme's fonts (default: the theme each PDF names).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    help="Seconds per PDF before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
-)
+@timeout_option("PDF")
 @global_options
 def verify(
     pdfs: tuple[Path, ...],
@@ -1099,11 +1093,7 @@ def fetch_verapdf(dest: Path | None, repository: str | None, archive: bool) -> N
     help="A FOLDER: the source and its embedded assets; a FILE.xml: the source only "
     "(default: the source to stdout).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    help="Seconds before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
-)
+@timeout_option()
 @global_options
 def extract(pdf: Path, output: Path | None, timeout: float | None) -> None:
     """Write the XML source embedded in an archival PDF, and the assets beside it.
@@ -1164,11 +1154,7 @@ def html(source: Path, theme: str | None) -> None:
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @output_folder_option("Folder for the pages (<name>.html).")
 @theme_option
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
-)
+@timeout_option("letter")
 @global_options
 def web(sources: tuple[Path, ...], out_dir: Path, theme: str | None, timeout: float | None) -> None:
     """Write the web edition of each letter: a standalone accessible HTML page.
@@ -1244,11 +1230,7 @@ def preview(
     default=None,
     help="Treat warnings as errors (default: the settings file's `strict`, else no).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    help="Seconds per letter before it fails (default: BRIEFPERS_TIMEOUT or 300; 0: none).",
-)
+@timeout_option("letter")
 @click.option(
     "--mdto",
     "with_mdto",
