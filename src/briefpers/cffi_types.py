@@ -29,13 +29,13 @@ SIMPLE = re.compile(rf"\s*({_NAME}(?:\s+{_NAME})*)\s*((?:\*\s*)*)(?:\[\s*(\d*)\s
 
 def install(ffi) -> bool:
     """Answer simple type strings of `ffi` without pycparser; whether it is installed."""
+    parse = getattr(ffi, "_typeof_locked", None)
+    if getattr(parse, "briefpers_types", False):  # asked on every typeset: answer first
+        return True
     try:
         from cffi import model
     except ImportError:
         return False
-    parse = getattr(ffi, "_typeof_locked", None)
-    if getattr(parse, "briefpers_types", False):
-        return True
     parser = getattr(ffi, "_parser", None)
     declarations = getattr(parser, "_declarations", None)
     cache = getattr(ffi, "_parsed_types", None)
