@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from briefpers import pipeline
 from briefpers.batch import files, fingerprint, manifest
+from briefpers.batch.executors import LocalExecutor
 from briefpers.batch.files import sha256_file
 from briefpers.cli import main
 from briefpers.errors import ExitCode
@@ -64,33 +65,111 @@ def test_second_run_is_a_no_op(work, monkeypatch):
     assert "built " not in out
 
 
-def build_and_list_modules(output: str, modules: tuple[str, ...]) -> tuple[str, list[str]]:
-    """`briefpers build in -o OUTPUT` in a fresh interpreter: its stdout, and
-    which of `modules` it imported."""
+def probe_build(args: list[str], modules: tuple[str, ...] = (), before: str = "") -> dict:
+    """`briefpers build ARGS --report probe.json` in a fresh interpreter
+    (`before` runs first): its stdout, exit code, pid and report, and which
+    of `modules` it imported."""
     probe = (
-        "import json, sys; from briefpers.cli import main\n"
-        f"try: main(['build', 'in', '-o', {output!r}])\n"
-        "except SystemExit as e: assert not e.code, e.code\n"
-        f"print(json.dumps([m for m in {modules!r} if m in sys.modules]))\n"
+        "import json, os, sys\n"
+        f"{before}\n"
+        "from briefpers.cli import main\n"
+        "try: main(['build', *sys.argv[1:], '--report', 'probe.json'])\n"
+        "except SystemExit as e: code = e.code or 0\n"
+        "else: code = 0\n"
+        f"loaded = [m for m in {modules!r} if m in sys.modules]\n"
+        "print(json.dumps({'code': code, 'pid': os.getpid(), 'loaded': loaded}))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    *lines, loaded = proc.stdout.splitlines()
-    return "\n".join(lines), json.loads(loaded)
+    *lines, last = proc.stdout.splitlines()
+    found = json.loads(last)
+    found["out"], found["err"] = "\n".join(lines), proc.stderr
+    found["report"] = json.loads(Path("probe.json").read_text())
+    return found
+
+
+def _builders(report: dict) -> set[int]:
+    """The pids of the processes that built the report's letters."""
+    return {int(r["worker"].rpartition(":")[2]) for r in report["letters"] if r.get("worker")}
 
 
 def test_no_op_does_not_import_weasyprint(work):
-    out, loaded = build_and_list_modules("out", ("weasyprint",))
-    assert "all 3 letters up to date" in out
-    assert loaded == []
+    found = probe_build(["in", "-o", "out"], ("weasyprint",))
+    assert "all 3 letters up to date" in found["out"]
+    assert found["loaded"] == []
 
 
-def test_a_small_batch_in_process_starts_no_pool(work):
-    # Three letters, no --jobs: built here, so the pool and multiprocessing
-    # (a fiftieth of a second of every cold command) are never imported.
-    out, loaded = build_and_list_modules("fresh", ("multiprocessing", "briefpers.batch.pool"))
-    assert "3 built" in out
-    assert loaded == []
+two_cores = pytest.mark.skipif(
+    LocalExecutor(None).workers < 2, reason="a small batch is forked only with two cores or more"
+)
+
+
+@two_cores
+def test_a_small_batch_is_built_by_workers_forked_from_the_command(work):
+    # Three letters, no --jobs: the command imports WeasyPrint and forks two
+    # workers from itself (no fork server to start, no import in the workers).
+    modules = ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
+    found = probe_build(["in", "-o", "fresh"], modules)
+    assert found["code"] == 0 and "3 built" in found["out"], found["err"]
+    assert found["loaded"] == ["multiprocessing.popen_fork"]
+    report = found["report"]
+    assert report["workers"] == 2
+    builders = _builders(report)
+    assert len(builders) == 2 and found["pid"] not in builders
+    # The same bytes as letters built one by one in a process of their own.
+    for path in (work / "out").glob("*.pdf"):
+        assert (work / "fresh" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_one_job_builds_in_the_command_and_starts_no_process(work):
+    found = probe_build(["in", "-o", "fresh", "-j", "1"], ("multiprocessing",))
+    assert found["code"] == 0 and "3 built" in found["out"], found["err"]
+    # No pool: multiprocessing (a fiftieth of a second of a cold command) is not imported.
+    assert found["loaded"] == []
+    assert found["report"]["workers"] == 1
+    assert _builders(found["report"]) == {found["pid"]}
+
+
+@two_cores
+def test_a_command_with_another_thread_builds_a_small_batch_itself(work):
+    # A fork copies only the calling thread (and any lock another holds):
+    # with a thread running, the letters are built in the process itself.
+    before = (
+        "import threading\n"
+        "stop = threading.Event()\n"
+        "threading.Thread(target=stop.wait, daemon=True).start()"
+    )
+    found = probe_build(["in", "-o", "fresh"], before=before)
+    assert found["code"] == 0 and "3 built" in found["out"], found["err"]
+    assert found["report"]["workers"] == 1
+    assert _builders(found["report"]) == {found["pid"]}
+
+
+@two_cores
+def test_a_letter_that_kills_its_forked_worker_fails_alone(work):
+    before = (
+        "import os, signal\n"
+        "from briefpers import pipeline\n"
+        "real = pipeline.build_letter\n"
+        "def build_letter(source, **kwargs):\n"
+        "    if str(source).endswith('letter-01.xml'):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(source, **kwargs)\n"
+        "pipeline.build_letter = build_letter"
+    )
+    found = probe_build(["in", "-o", "fresh"], before=before)
+    assert found["code"] == ExitCode.SOME_FAILED
+    status = {r["source"]: (r["status"], r.get("exit_code")) for r in found["report"]["letters"]}
+    assert status["in/letter-01.xml"] == ("failed", ExitCode.WORKER_DIED)
+    assert status["in/letter-00.xml"][0] == status["in/letter-02.xml"][0] == "built"
+    assert (
+        "in/letter-01.xml: error: the worker process building this letter was killed by "
+        "SIGKILL" in found["err"]
+    )
+    assert sorted(p.name for p in (work / "fresh").glob("*.pdf")) == [
+        "letter-00.pdf",
+        "letter-02.pdf",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,7 @@
-"""`briefpers doctor`, the slow font subsetter, and where small batches are built."""
+"""`briefpers doctor`, the slow font subsetter, and where a batch is built."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -82,30 +81,17 @@ def test_the_slow_subsetter_is_reported_once_and_the_letter_still_builds(slow_su
     assert "install libharfbuzz-subset0" in warnings[0]
 
 
-def test_small_batches_are_built_in_this_process_unless_jobs_are_asked_for():
+def test_where_a_batch_is_built():
     default = LocalExecutor(None)
-    assert default.in_process(1)
-    assert default.in_process(SMALL_BATCH)
-    if default.workers > 1:  # all cores, more letters: the pool pays
-        assert not default.in_process(SMALL_BATCH + 1)
+    assert default.in_process(1)  # one letter: never worth a process
+    if default.workers > 1:  # all cores: a small batch is forked from here
+        assert default.small(2) and default.small(SMALL_BATCH)
+        assert not default.small(SMALL_BATCH + 1)  # more letters: the pool's server
+    assert not default.small(0) and not default.small(1)
     asked = LocalExecutor(2)
-    assert asked.in_process(1)  # one letter: never worth a process
-    assert not asked.in_process(2)  # --jobs 2: workers contain a crashing letter
-    assert LocalExecutor(1).in_process(100)
-
-
-def test_the_report_says_where_letters_were_built(tmp_path):
-    (tmp_path / "in").mkdir()
-    for i in range(2):
-        letter(tmp_path / "in", f"<p>Brief {i}.</p>", name=f"b{i}.xml")
-    report = tmp_path / "r.json"
-    result = run(
-        "build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--report", str(report)
-    )
-    assert result.exit_code == 0, result.output
-    data = json.loads(report.read_text())
-    assert data["workers"] == 1  # two letters, no --jobs: in this process
-    assert {entry["worker"].split(":")[1] for entry in data["letters"]} == {str(os.getpid())}
+    assert asked.in_process(1)
+    assert not asked.in_process(2) and not asked.small(2)  # --jobs 2: the usual pool
+    assert LocalExecutor(1).in_process(100) and not LocalExecutor(1).small(2)
 
 
 def _fresh_python(code: str) -> str:

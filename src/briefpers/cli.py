@@ -525,14 +525,18 @@ def build(
     for result in batch.results:
         say(progress.skipped_line(result), VERBOSE)
     runner = make_executor(executor, jobs=jobs, scheduler=scheduler)
-    display = _display(batch.to_run)
-    display.start(len(found), batch.to_run)
     try:
-        with interrupt_on_sigterm():
-            for result in batch.run(runner):
-                display.advance(result)
+        runner.prepare(batch.tasks)  # before the progress bar's thread: workers fork now
+        display = _display(batch.to_run)
+        display.start(len(found), batch.to_run)
+        try:
+            with interrupt_on_sigterm():
+                for result in batch.run(runner):
+                    display.advance(result)
+        finally:
+            display.close()
     finally:
-        display.close()
+        runner.close()
     for line in batch.notices:
         click.echo(f"warning: {line}", err=True)
     if run_validate:

@@ -11,6 +11,8 @@ import contextlib
 import logging
 import os
 import re
+import sys
+import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,10 +35,10 @@ if TYPE_CHECKING:  # imported when a Dask run starts: a no-op build must stay li
     from briefpers.batch.remote import Packer, Parcel, Returned
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
-# Without --jobs, up to this many letters are built in this process: a pool
-# pays for forking its workers and for each worker's first letter (fonts,
-# stylesheet, compiled templates), which on two cores outweighs sharing a
-# few letters (bench/bench.py: `make pdf` of the examples).
+# Without --jobs, up to this many letters are built by workers forked from
+# this process once it has imported WeasyPrint (no fork server to start, no
+# import in the workers): a larger pool's server pays off only for more
+# letters (bench/bench.py: `make pdf` of the examples).
 SMALL_BATCH = 4
 CHUNK = 64  # letters packed and submitted to Dask at a time
 MAX_RESENDS = 2  # times a letter's lost files are sent again before it fails
@@ -47,7 +49,11 @@ class Executor(Protocol):
     name: str
     workers: int
 
+    def prepare(self, tasks: Sequence[Task]) -> None: ...
+
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]: ...
+
+    def close(self) -> None: ...
 
 
 def default_jobs() -> int:
@@ -71,10 +77,13 @@ def _lost(task: Task, why: str, code: ExitCode = ExitCode.INTERNAL) -> Outcome:
 
 
 class LocalExecutor:
-    """Worker processes on this machine, or this process for a small batch.
+    """Worker processes on this machine, or this process.
 
-    `jobs`: the operator's --jobs (None: all cores, and small batches in this
-    process). One job, or one letter, is always built here.
+    `jobs`: the operator's --jobs (None: all cores). One job, or one letter,
+    is built in this process. Without --jobs a small batch is built by
+    workers forked from this process after it imported WeasyPrint, if
+    `prepare` ran while this process had no other thread; a larger batch, or
+    an explicit --jobs, by workers forked from a server that preloaded it.
     """
 
     name = "process"
@@ -84,40 +93,87 @@ class LocalExecutor:
         self.workers = max(1, jobs or default_jobs())
         self.small_batch = SMALL_BATCH if small_batch is None else small_batch
         self.unreported: list[Outcome] = []  # finished while the run was stopping
+        self.forked: WorkerPool | None = None  # made by `prepare`, used by `run`
 
     def in_process(self, count: int) -> bool:
-        """Whether `count` letters are built in this process rather than a pool.
+        """Whether `count` letters are built in this process rather than by workers."""
+        return self.workers == 1 or count == 1
 
-        An explicit --jobs of 2 or more always gets its workers: they keep a
-        letter that crashes its process from ending the run.
+    def small(self, count: int) -> bool:
+        """Whether `count` letters are a small batch (forked from here when prepared).
+
+        An explicit --jobs of 2 or more always gets the usual pool.
         """
-        if self.workers == 1 or count == 1:
-            return True
-        return self.requested is None and count <= self.small_batch
+        return self.requested is None and 1 < count <= self.small_batch and self.workers > 1
+
+    def prepare(self, tasks: Sequence[Task]) -> None:
+        """For a small batch: import WeasyPrint here and fork its workers now.
+
+        Call it before this process starts a thread (the progress bar's): a
+        fork copies only the calling thread, and a lock another thread held
+        would stay held in the worker. With another thread running already,
+        the batch is built in this process instead (see `run`).
+        """
+        if self.forked is not None or not self.small(len(tasks)) or not can_fork():
+            return
+        from briefpers.batch.pool import WorkerPool
+
+        init_worker(ignore_sigint=False)  # what every worker then starts with
+        tune_gc()  # frozen: the workers' collections never touch (and copy) these pages
+        pool = WorkerPool(
+            min(self.workers, len(tasks)),
+            memory_mib=tasks[0].settings.limits.max_memory,
+            context="fork",
+            preload=(),
+        )
+        try:
+            pool.start()
+        except OSError:  # no process to be had (a process limit): build here
+            pool.close()
+            return
+        self.forked = pool
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         if not tasks:
             return
         memory = tasks[0].settings.limits.max_memory
-        if self.in_process(len(tasks)):
-            # No process to start and WeasyPrint imported once. The price: a
-            # letter that crashes this process ends the run (what finished is
-            # in the manifest); workers contain that (-j 2 and more).
-            self.workers = 1
-            init_worker(ignore_sigint=False)
-            tune_gc()
-            for task in tasks:
-                with memory_ceiling(memory):  # this process's, for the letter only
-                    outcome = build_one(task)
-                yield outcome
+        if self.forked is not None or not (self.in_process(len(tasks)) or self.small(len(tasks))):
+            pool = self.forked or _server_pool(min(self.workers, len(tasks)), memory)
+            self.forked = None
+            try:
+                yield from pool.run(tasks)
+            finally:
+                self.unreported = pool.unreported
             return
-        from briefpers.batch.pool import WorkerPool  # with multiprocessing: only for a pool
+        # One job, one letter, or a small batch with another thread running
+        # (or from a caller that did not prepare): no process to start. The
+        # price: a letter that crashes this process ends the run (what
+        # finished is in the manifest); workers contain that.
+        self.workers = 1
+        init_worker(ignore_sigint=False)
+        tune_gc()
+        for task in tasks:
+            with memory_ceiling(memory):  # this process's, for the letter only
+                outcome = build_one(task)
+            yield outcome
 
-        pool = WorkerPool(min(self.workers, len(tasks)), memory_mib=memory)
-        try:
-            yield from pool.run(tasks)
-        finally:
-            self.unreported = pool.unreported
+    def close(self) -> None:
+        """Stop workers that `prepare` forked and no `run` used."""
+        if self.forked is not None:
+            self.forked.close()
+            self.forked = None
+
+
+def can_fork() -> bool:
+    """Whether this process may fork workers: on Linux (macOS's system
+    frameworks are not safe to fork), with no other thread running."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _server_pool(size: int, memory: int) -> WorkerPool:
+    from briefpers.batch.pool import WorkerPool  # with multiprocessing: only for a pool
+
+    return WorkerPool(size, memory_mib=memory)
 
 
 class WarmExecutor:
@@ -135,6 +191,9 @@ class WarmExecutor:
     def __init__(self) -> None:
         self.pool: WorkerPool | None = None
         self.unreported: list[Outcome] = []
+
+    def prepare(self, tasks: Sequence[Task]) -> None:
+        """Nothing: the worker starts with the first run and is kept."""
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         if not tasks:
@@ -172,6 +231,12 @@ class DaskExecutor:
         self.jobs = jobs
         self.workers = 0
         self._held: dict[str, object] = {}  # key → the cluster's Future: keeps its data
+
+    def prepare(self, tasks: Sequence[Task]) -> None:
+        """Nothing: the cluster is reached when the run starts."""
+
+    def close(self) -> None:
+        """Nothing: each run closes its client (and its local cluster)."""
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         if not tasks:

@@ -94,9 +94,10 @@ class WorkerPool:
         self.keep = keep
         self.memory_mib = memory_mib
         self.fn = fn
-        # forkserver, not fork: the parent runs threads (the progress bar),
+        # forkserver by default: the parent runs threads (the progress bar),
         # and forking a threaded process can copy a held lock into the child.
         # The server itself has no threads, and is the parent that preloads.
+        # "fork" is for a parent that forks (`start`) before any thread runs.
         self.ctx = multiprocessing.get_context(context)
         preload = PRELOAD if preload is None else preload
         if context == "forkserver" and preload:
@@ -130,6 +131,12 @@ class WorkerPool:
                 self._drain()
             else:
                 self._shut_down()
+
+    def start(self) -> None:
+        """Start every worker now rather than when `run` needs them (a pool
+        forked from a process must fork before that process starts threads)."""
+        for _ in range(self.size - len(self.workers)):
+            self._spawn()
 
     def close(self) -> None:
         """Stop every worker (after the letters they are building)."""
