@@ -9,8 +9,11 @@ worker of a real `briefpers build`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -125,3 +128,41 @@ def test_stopping_early_keeps_what_was_running():
     assert len(done) < len(names)  # letters not yet handed out were dropped
     assert all(o.ok for o in pool.unreported)
     assert not pool.workers  # every worker stopped
+
+
+def parent_of_worker(task: Task) -> Outcome:
+    """As `pretend`, naming the worker's parent process instead of the worker."""
+    if Path(task.source).stem.startswith("kill"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return Outcome(task.source, task.output, ok=True, worker=str(os.getppid()))
+
+
+FORKED_THEN_REPLACED = """
+import json, os
+from tests.test_batch_pool import WorkerPool, parent_of_worker, run
+pool = WorkerPool(1, fn=parent_of_worker)
+pool.start("fork")
+outcomes = run(pool, ["first", "kill-me", "after"])
+print(json.dumps({"pid": os.getpid(), **{n: [o.ok, o.worker] for n, o in outcomes.items()}}))
+"""
+
+
+def test_workers_forked_from_the_parent_are_replaced_from_the_server():
+    # In a fresh interpreter: this one may run threads, and a fork copies
+    # only the calling thread. The first worker is the parent's own child;
+    # the one that replaces it after a crash comes from the fork server, as
+    # by then the parent may run threads (the progress bar).
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_THEN_REPLACED],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["first"] == [True, str(found["pid"])]
+    assert found["kill-me"][0] is False
+    ok, parent = found["after"]
+    assert ok and parent != str(found["pid"])

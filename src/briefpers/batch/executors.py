@@ -120,14 +120,13 @@ class LocalExecutor:
 
         init_worker(ignore_sigint=False)  # what every worker then starts with
         tune_gc()  # frozen: the workers' collections never touch (and copy) these pages
+        # A worker that dies is replaced from the fork server (preloaded):
+        # by then this process runs the progress bar's thread.
         pool = WorkerPool(
-            min(self.workers, len(tasks)),
-            memory_mib=tasks[0].settings.limits.max_memory,
-            context="fork",
-            preload=(),
+            min(self.workers, len(tasks)), memory_mib=tasks[0].settings.limits.max_memory
         )
         try:
-            pool.start()
+            pool.start("fork")
         except OSError:  # no process to be had (a process limit): build here
             pool.close()
             return

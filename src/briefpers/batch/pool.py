@@ -94,10 +94,10 @@ class WorkerPool:
         self.keep = keep
         self.memory_mib = memory_mib
         self.fn = fn
-        # forkserver by default: the parent runs threads (the progress bar),
-        # and forking a threaded process can copy a held lock into the child.
-        # The server itself has no threads, and is the parent that preloads.
-        # "fork" is for a parent that forks (`start`) before any thread runs.
+        # forkserver: the parent runs threads (the progress bar), and forking
+        # a threaded process can copy a held lock into the child. The server
+        # itself has no threads, and is the parent that preloads. (`start`
+        # can fork the first workers from the parent, before its threads.)
         self.ctx = multiprocessing.get_context(context)
         preload = PRELOAD if preload is None else preload
         if context == "forkserver" and preload:
@@ -132,11 +132,17 @@ class WorkerPool:
             else:
                 self._shut_down()
 
-    def start(self) -> None:
-        """Start every worker now rather than when `run` needs them (a pool
-        forked from a process must fork before that process starts threads)."""
+    def start(self, context: str | None = None) -> None:
+        """Start every worker now rather than when `run` needs them.
+
+        `context` "fork": forked from this process as it is (WeasyPrint
+        imported, no server to start). Call it before this process runs any
+        other thread; a worker that replaces one that died later comes from
+        the pool's own context (the fork server), safe with threads.
+        """
+        ctx = multiprocessing.get_context(context) if context else self.ctx
         for _ in range(self.size - len(self.workers)):
-            self._spawn()
+            self._spawn(ctx)
 
     def close(self) -> None:
         """Stop every worker (after the letters they are building)."""
@@ -147,9 +153,10 @@ class WorkerPool:
 
     # Handing out and collecting ------------------------------------------------
 
-    def _spawn(self) -> None:
-        parent_end, child_end = self.ctx.Pipe()
-        process = self.ctx.Process(
+    def _spawn(self, ctx=None) -> None:
+        ctx = ctx or self.ctx
+        parent_end, child_end = ctx.Pipe()
+        process = ctx.Process(
             target=serve,
             args=(child_end, os.getpid(), self.memory_mib, self.fn),
             daemon=True,
