@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from briefpers.batch import pool as pool_module
 from briefpers.batch.pool import WorkerPool
 from briefpers.batch.worker import Outcome, Task, build_one
@@ -128,6 +130,40 @@ def test_stopping_early_keeps_what_was_running():
     assert len(done) < len(names)  # letters not yet handed out were dropped
     assert all(o.ok for o in pool.unreported)
     assert not pool.workers  # every worker stopped
+
+
+def test_an_outcome_held_when_the_run_stops_is_reported_again():
+    # Ctrl-C may strike between the pool handing over an outcome and the
+    # batch recording it: the pool reports it among what finished while
+    # stopping (the batch records each letter once).
+    pool = WorkerPool(1, fn=pretend)
+    run_ = pool.run(tasks(["first", "second"]))
+    held = next(run_)
+    run_.close()  # before asking for the next: "second" was never handed out
+    assert [o.source for o in pool.unreported] == [held.source]
+
+
+def test_a_ctrl_c_waits_for_the_end_of_a_deferred_block():
+    class StopError(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise StopError
+
+    steps = []
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        with pytest.raises(StopError), pool_module.interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the signal has arrived: Python would act on it now
+            steps.append("the block finished")
+        assert steps == ["the block finished"]
+        assert signal.getsignal(signal.SIGINT) is stop  # the handler is back
+        with pool_module.interrupts_deferred():
+            steps.append("no signal")
+        assert steps[-1] == "no signal"
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def parent_of_worker(task: Task) -> Outcome:

@@ -19,6 +19,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -105,6 +106,7 @@ class WorkerPool:
             self.ctx.set_forkserver_preload(list(preload))
         self.workers: list[_Worker] = []
         self.unreported: list[Outcome] = []  # finished while the run was stopping
+        self.received: deque[Outcome] = deque()  # read from workers, not yet taken
         self.pending: deque[Task] = deque()
         self._start_failures = 0
 
@@ -116,6 +118,7 @@ class WorkerPool:
         """
         self.pending = deque(tasks)
         self.unreported = []
+        self.received.clear()
         self._start_failures = 0
         try:
             for _ in range(min(self.size, len(self.pending)) - len(self.workers)):
@@ -171,12 +174,15 @@ class WorkerPool:
                 return
             if worker.ready and worker.task is None:
                 task = self.pending.popleft()
-                try:
-                    worker.conn.send(task)
-                except OSError:  # died while idle: the task never reached it
-                    self.pending.appendleft(task)
-                    continue
-                worker.task, worker.started = task, time.monotonic()
+                # A Ctrl-C between sending and noting it would leave a worker
+                # building a letter the pool does not wait for when it stops.
+                with interrupts_deferred():
+                    try:
+                        worker.conn.send(task)
+                    except OSError:  # died while idle: the task never reached it
+                        self.pending.appendleft(task)
+                        continue
+                    worker.task, worker.started = task, time.monotonic()
 
     def _collect(self) -> Iterator[Outcome]:
         """Wait for a message, a death or a deadline; yield what finished."""
@@ -186,26 +192,37 @@ class WorkerPool:
             worker = waits[ready]
             if worker not in self.workers:
                 continue  # already handled through its other handle
-            outcome = self._receive(worker)
-            if outcome is not None:
-                yield outcome
+            self._receive(worker)
+        # Each outcome stays in `received` until the caller asks for the next:
+        # one that a Ctrl-C catches on its way is reported when stopping
+        # (and may then reach the caller twice).
+        while self.received:
+            yield self.received[0]
+            self.received.popleft()
         yield from self._kill_overdue()
 
-    def _receive(self, worker: _Worker) -> Outcome | None:
+    def _receive(self, worker: _Worker) -> None:
+        """Read a worker's message, or bury it if it died; outcomes go to `received`."""
         try:
             if worker.conn.poll():
-                message = worker.conn.recv()
-                if message == READY:
-                    worker.ready = True
-                    self._start_failures = 0
-                    return None
-                worker.task = None
-                return message
+                # A Ctrl-C between reading a message and noting it would lose
+                # the outcome, and stopping would wait for it for good.
+                with interrupts_deferred():
+                    message = worker.conn.recv()
+                    if message == READY:
+                        worker.ready = True
+                        self._start_failures = 0
+                    else:
+                        worker.task = None
+                        self.received.append(message)
+                return
         except (EOFError, OSError):
             worker.process.join(1)  # its end of the pipe is closed: it is exiting
         if worker.process.is_alive():
-            return None
-        return self._bury(worker, self._death(worker))
+            return
+        outcome = self._bury(worker, self._death(worker))
+        if outcome is not None:
+            self.received.append(outcome)
 
     def _bury(self, worker: _Worker, why: str) -> Outcome | None:
         """Remove a dead worker, start another if work remains; the letter it held fails."""
@@ -302,10 +319,14 @@ class WorkerPool:
         """Drop letters not handed out; keep the outcomes of those still running."""
         self.pending.clear()
         with contextlib.suppress(KeyboardInterrupt):
-            while self._busy():
-                for outcome in self._collect():
+            while self._busy() or self.received:
+                for outcome in self._collect() if self._busy() else self._taken():
                     if outcome.ok:
                         self.unreported.append(outcome)
+
+    def _taken(self) -> Iterator[Outcome]:
+        while self.received:
+            yield self.received.popleft()
 
     def _shut_down(self) -> None:
         """Let running letters finish (their PDFs are written), then stop every worker.
@@ -324,6 +345,36 @@ class WorkerPool:
                 worker.process.join(5)
             worker.conn.close()
         self.workers = []
+
+
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done, then act as they would.
+
+    Python signal handlers can be swapped in the main thread only; elsewhere
+    the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in INTERRUPTS
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            handler = previous[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)  # e.g. raises KeyboardInterrupt
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), caught[0])
 
 
 def _worker_id(pid: int) -> str:

@@ -236,25 +236,29 @@ class Batch:
         pending: dict[str, manifest.Entry | None] = {}
         flushed = time.monotonic()
         outcomes = executor.run(self.tasks)
+        in_hand: Outcome | None = None  # received, not yet recorded
+        taken: set[str] = set()  # the outputs of the outcomes recorded
         try:
             for outcome in outcomes:
-                result = self._result(outcome, self._reasons.get(outcome.source))
-                result.finished = round(time.perf_counter() - start, 3)
-                self.results.append(result)
+                in_hand = outcome
+                result = self._take(outcome, pending, start)
+                taken.add(outcome.output)
+                in_hand = None
                 self._notice(outcome)
-                if outcome.ok:
-                    pending[Path(outcome.output).name] = self._entry(outcome)
                 if pending and time.monotonic() - flushed >= FLUSH_EVERY:
                     manifest.update(out_dir, pending)
                     pending, flushed = {}, time.monotonic()
                 yield result
         finally:
-            # Also on Ctrl-C: what finished is recorded, so a rerun skips it.
+            # Also on Ctrl-C: what finished is recorded, so a rerun skips it;
+            # that includes a letter whose outcome the Ctrl-C caught in hand.
+            if in_hand is not None and in_hand.output not in taken:
+                self._take(in_hand, pending, start, again=True)
+                taken.add(in_hand.output)
             outcomes.close()  # stops the executor, which collects what was running
             for outcome in getattr(executor, "unreported", ()):
-                self.results.append(self._result(outcome, self._reasons.get(outcome.source)))
-                if outcome.ok:
-                    pending[Path(outcome.output).name] = self._entry(outcome)
+                if outcome.output not in taken:  # the executor may not know it was taken
+                    self._take(outcome, pending, start)
             self.run_seconds = time.perf_counter() - start
             if pending:
                 manifest.update(out_dir, pending)
@@ -273,6 +277,27 @@ class Batch:
     def seconds(self) -> float:
         """The run's time: up-to-date checks, building, validating and signing."""
         return self.check_seconds + self.run_seconds + self.validate_seconds + self.sign_seconds
+
+    def _take(
+        self,
+        outcome: Outcome,
+        pending: dict[str, manifest.Entry | None],
+        start: float,
+        *,
+        again: bool = False,
+    ) -> Result:
+        """Record a finished letter: its result, and its manifest entry if built.
+
+        `again`: it may be recorded in part already (an interrupted `_take`).
+        """
+        entry = self._entry(outcome) if outcome.ok else None
+        result = self._result(outcome, self._reasons.get(outcome.source))
+        result.finished = round(time.perf_counter() - start, 3)
+        if not (again and self.results and self.results[-1].source == result.source):
+            self.results.append(result)
+        if entry is not None:
+            pending[Path(outcome.output).name] = entry
+        return result
 
     def _result(self, outcome: Outcome, reason: str | None) -> Result:
         return Result(
