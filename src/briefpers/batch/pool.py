@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from briefpers.batch.worker import (
@@ -156,7 +157,7 @@ class WorkerPool:
 
     # Handing out and collecting ------------------------------------------------
 
-    def _spawn(self, ctx=None) -> None:
+    def _spawn(self, ctx: BaseContext | None = None) -> None:
         ctx = ctx or self.ctx
         parent_end, child_end = ctx.Pipe()
         process = ctx.Process(
