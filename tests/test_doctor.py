@@ -81,6 +81,27 @@ def test_the_slow_subsetter_is_reported_once_and_the_letter_still_builds(slow_su
     assert "install libharfbuzz-subset0" in warnings[0]
 
 
+def test_doctor_says_where_letters_are_built(monkeypatch):
+    from briefpers.batch import executors
+
+    lines = dict(line.split(": ", 1) for line in run("doctor").stdout.splitlines())
+    cores = LocalExecutor(None).workers
+    assert lines["workers"].startswith(f"{cores}, one per core" if cores > 1 else "1 core")
+    monkeypatch.setattr(executors, "default_jobs", lambda: 4)
+    lines = dict(line.split(": ", 1) for line in run("doctor").stdout.splitlines())
+    assert lines["workers"] == (
+        "4, one per core (more than 4 letters: forked from a server that preloaded "
+        "WeasyPrint; 2-4 letters: forked from briefpers itself; one letter: built in the "
+        "briefpers process)"
+    )
+    monkeypatch.setattr(executors, "fork_supported", lambda: False)  # not Linux
+    lines = dict(line.split(": ", 1) for line in run("doctor").stdout.splitlines())
+    assert "2-4 letters: built in the briefpers process" in lines["workers"]
+    monkeypatch.setattr(executors, "default_jobs", lambda: 1)
+    lines = dict(line.split(": ", 1) for line in run("doctor").stdout.splitlines())
+    assert lines["workers"] == "1 core: letters are built in the briefpers process"
+
+
 def test_where_a_batch_is_built():
     default = LocalExecutor(None)
     assert default.in_process(1)  # one letter: never worth a process

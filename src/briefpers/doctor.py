@@ -3,8 +3,8 @@
 `briefpers doctor` prints one line per part: versions, the font subsetter
 WeasyPrint uses (HarfBuzz, or fontTools: the slow path, every letter about
 3x as long), whether WeasyPrint's C type strings are read without pycparser,
-veraPDF with its class-data-sharing archive, the preview
-renderer and Dask. Nothing here prints; the CLI does.
+how many worker processes a build starts and from where, veraPDF with its
+class-data-sharing archive, the preview renderer and Dask. Nothing here prints; the CLI does.
 """
 
 from __future__ import annotations
@@ -36,8 +36,24 @@ def diagnose(settings: Settings | None = None) -> list[Finding]:
     settings = settings or Settings()
     found = [Finding("briefpers", f"{__version__} (Python {platform.python_version()})")]
     found += _typesetter()
-    found += [_pikepdf(), _verapdf(settings), _previews(), _dask()]
+    found += [_pikepdf(), _workers(), _verapdf(settings), _previews(), _dask()]
     return found
+
+
+def _workers() -> Finding:
+    """Where `build` puts its letters without --jobs (what a report's `workers` means)."""
+    from briefpers.batch.executors import SMALL_BATCH, LocalExecutor, fork_supported
+
+    cores = LocalExecutor(None).workers
+    if cores == 1:
+        return Finding("workers", "1 core: letters are built in the briefpers process")
+    small = "forked from briefpers itself" if fork_supported() else "built in the briefpers process"
+    return Finding(
+        "workers",
+        f"{cores}, one per core (more than {SMALL_BATCH} letters: forked from a server "
+        f"that preloaded WeasyPrint; 2-{SMALL_BATCH} letters: {small}; one letter: "
+        "built in the briefpers process)",
+    )
 
 
 def _typesetter() -> list[Finding]:

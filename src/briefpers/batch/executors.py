@@ -164,9 +164,14 @@ class LocalExecutor:
 
 
 def can_fork() -> bool:
-    """Whether this process may fork workers: on Linux (macOS's system
-    frameworks are not safe to fork), with no other thread running."""
-    return sys.platform.startswith("linux") and threading.active_count() == 1
+    """Whether this process may fork workers now: no other thread running."""
+    return fork_supported() and threading.active_count() == 1
+
+
+def fork_supported() -> bool:
+    """Whether workers may be forked here at all: on Linux (macOS's system
+    frameworks are not safe to fork)."""
+    return sys.platform.startswith("linux")
 
 
 def _server_pool(size: int, memory: int) -> WorkerPool:
