@@ -39,7 +39,8 @@ def _stat(pid: int) -> tuple[str, int]:
 
 
 def busy_worker(build: int) -> int | None:
-    """A worker of the build (a grandchild: build → forkserver → worker) that is running."""
+    """A worker of the build that is running: a child (forked from the build
+    itself) or a grandchild (build → fork server → worker, a replacement)."""
     parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -49,7 +50,7 @@ def busy_worker(build: int) -> int | None:
                 continue
     children = {pid for pid, (_, ppid) in parents.items() if ppid == build}
     for pid, (state, ppid) in parents.items():
-        if ppid in children and state == "R":  # building, not waiting for a letter
+        if (ppid == build or ppid in children) and state == "R":  # building, not waiting
             return pid
     return None
 

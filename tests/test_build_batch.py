@@ -121,6 +121,34 @@ def test_a_small_batch_is_built_by_workers_forked_from_the_command(work):
         assert (work / "fresh" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
+@two_cores
+def test_an_explicit_jobs_batch_is_built_by_workers_forked_from_the_command(work):
+    # --jobs 2: no fork server to start and preload first either.
+    modules = ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
+    found = probe_build(["in", "-o", "fresh", "-j", "2"], modules)
+    assert found["code"] == 0 and "3 built" in found["out"], found["err"]
+    assert found["loaded"] == ["multiprocessing.popen_fork"]
+    builders = _builders(found["report"])
+    assert len(builders) == 2 and found["pid"] not in builders
+    for path in (work / "out").glob("*.pdf"):
+        assert (work / "fresh" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+@two_cores
+def test_a_command_with_another_thread_gets_its_jobs_from_a_fork_server(work):
+    before = (
+        "import threading\n"
+        "stop = threading.Event()\n"
+        "threading.Thread(target=stop.wait, daemon=True).start()"
+    )
+    modules = ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
+    found = probe_build(["in", "-o", "fresh", "-j", "2"], modules, before=before)
+    assert found["code"] == 0 and "3 built" in found["out"], found["err"]
+    assert "multiprocessing.popen_forkserver" in found["loaded"]
+    builders = _builders(found["report"])
+    assert len(builders) == 2 and found["pid"] not in builders
+
+
 def test_one_job_builds_in_the_command_and_starts_no_process(work):
     found = probe_build(["in", "-o", "fresh", "-j", "1"], ("multiprocessing",))
     assert found["code"] == 0 and "3 built" in found["out"], found["err"]

@@ -90,13 +90,16 @@ def test_doctor_says_where_letters_are_built(monkeypatch):
     monkeypatch.setattr(executors, "default_jobs", lambda: 4)
     lines = dict(line.split(": ", 1) for line in run("doctor").stdout.splitlines())
     assert lines["workers"] == (
-        "4, one per core (more than 4 letters: forked from a server that preloaded "
-        "WeasyPrint; 2-4 letters: forked from briefpers itself; one letter: built in the "
-        "briefpers process)"
+        "4, one per core (2 letters or more: forked from briefpers itself after it loaded "
+        "WeasyPrint; one letter: built in the briefpers process)"
     )
     monkeypatch.setattr(executors, "fork_supported", lambda: False)  # not Linux
     lines = dict(line.split(": ", 1) for line in run("doctor").stdout.splitlines())
-    assert "2-4 letters: built in the briefpers process" in lines["workers"]
+    assert lines["workers"] == (
+        "4, one per core (more than 4 letters: forked from a server that preloaded "
+        "WeasyPrint; 2-4 letters: built in the briefpers process; one letter: built in the "
+        "briefpers process)"
+    )
     monkeypatch.setattr(executors, "default_jobs", lambda: 1)
     lines = dict(line.split(": ", 1) for line in run("doctor").stdout.splitlines())
     assert lines["workers"] == "1 core: letters are built in the briefpers process"
@@ -105,13 +108,13 @@ def test_doctor_says_where_letters_are_built(monkeypatch):
 def test_where_a_batch_is_built():
     default = LocalExecutor(None)
     assert default.in_process(1)  # one letter: never worth a process
-    if default.workers > 1:  # all cores: a small batch is forked from here
+    if default.workers > 1:  # all cores: without a fork, a small batch is built here
         assert default.small(2) and default.small(SMALL_BATCH)
         assert not default.small(SMALL_BATCH + 1)  # more letters: the pool's server
     assert not default.small(0) and not default.small(1)
     asked = LocalExecutor(2)
     assert asked.in_process(1)
-    assert not asked.in_process(2) and not asked.small(2)  # --jobs 2: the usual pool
+    assert not asked.in_process(2) and not asked.small(2)  # --jobs 2: always workers
     assert LocalExecutor(1).in_process(100) and not LocalExecutor(1).small(2)
 
 

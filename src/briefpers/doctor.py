@@ -47,12 +47,16 @@ def _workers() -> Finding:
     cores = LocalExecutor(None).workers
     if cores == 1:
         return Finding("workers", "1 core: letters are built in the briefpers process")
-    small = "forked from briefpers itself" if fork_supported() else "built in the briefpers process"
+    if fork_supported():
+        where = "2 letters or more: forked from briefpers itself after it loaded WeasyPrint"
+    else:
+        where = (
+            f"more than {SMALL_BATCH} letters: forked from a server that preloaded "
+            f"WeasyPrint; 2-{SMALL_BATCH} letters: built in the briefpers process"
+        )
     return Finding(
         "workers",
-        f"{cores}, one per core (more than {SMALL_BATCH} letters: forked from a server "
-        f"that preloaded WeasyPrint; 2-{SMALL_BATCH} letters: {small}; one letter: "
-        "built in the briefpers process)",
+        f"{cores}, one per core ({where}; one letter: built in the briefpers process)",
     )
 
 
