@@ -1,6 +1,6 @@
 """A render's garbage is collected young, once, when the render is done.
 
-Measured in bench/bench.py (section 1); here the behaviour: which collections
+Measured in bench/bench.py (sections 1 and 2); here the behaviour: which collections
 run during `typeset`, and what of WeasyPrint's layout is left after it.
 """
 
