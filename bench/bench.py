@@ -563,12 +563,18 @@ def watch_turnaround(source: Path, work: Path, warm: float, edits: int) -> None:
 
 # 5. make pdf -------------------------------------------------------------------
 
-BEFORE_POOL = (
-    "import briefpers.batch.pool as p, briefpers.batch.executors as e\n"
-    "p.PRELOAD = ()\n"  # each worker imports WeasyPrint itself
-    "e.SMALL_BATCH = 0"  # every batch of two or more letters in the pool
+# The fork server's pool for every batch of two or more letters: no workers
+# forked from the command, and no small batch built in it instead.
+SERVER_POOL = (
+    "import briefpers.batch.executors as e\n"
+    "e.LocalExecutor.prepare = lambda self, tasks: None\n"
+    "e.SMALL_BATCH = 0\n"
 )
-POOL_PRELOADED = "import briefpers.batch.executors as e\ne.SMALL_BATCH = 0"
+BEFORE_POOL = (
+    SERVER_POOL + "import briefpers.batch.pool as p\n"
+    "p.PRELOAD = ()"  # each worker imports WeasyPrint itself
+)
+POOL_PRELOADED = SERVER_POOL
 IN_PROCESS = "import briefpers.batch.executors as e\ne.can_fork = lambda: False"
 
 
