@@ -241,7 +241,8 @@ def typeset(
 
 @contextlib.contextmanager
 def _garbage_kept_young() -> Iterator[None]:
-    """Run a render without collections, then collect its garbage once, young.
+    """Run a render without collections (up to RENDER_YOUNG_OBJECTS new
+    objects), then collect its garbage once, young.
 
     CPython's collector promotes what is alive when it runs to an older
     generation; during a render that is WeasyPrint's layout, which is garbage
