@@ -115,9 +115,9 @@ class LocalExecutor:
         tenth of a second sooner (six letters with --jobs 2: 1.11 against
         1.23 s) and share this process's pages. Call it before this process
         starts a thread (the progress bar's): a fork copies only the calling
-        thread, and a lock another thread held would stay held in the worker. With another thread
-        running already, `run` builds a small batch here and starts a fork
-        server for a larger one.
+        thread, and a lock another thread held would stay held in the worker.
+        With another thread running already, `run` builds a small batch here
+        and starts a fork server for a larger one.
         """
         count = len(tasks)
         if self.forked is not None or count < 2 or self.in_process(count) or not can_fork():
