@@ -16,13 +16,14 @@ Prints, in one run, each as a ratio against its target (issue 15):
   3. a cold one-letter `briefpers build` against a warm build in process;
   4. `watch`: from saving a letter to its finished PDF, against a warm build;
   5. `make pdf` of the examples (the command it runs) before (a process pool,
-     each worker importing WeasyPrint) and now (a small batch's workers forked
-     from the command), with a pool whose server preloads WeasyPrint and a
-     build in process for comparison;
+     each worker importing WeasyPrint) and now (workers forked from the
+     command), with a pool whose server preloads WeasyPrint and a build in
+     process for comparison;
   6. `validate` of the examples before (untuned JVM, no class archive) and
      now, with the verdicts compared;
   7. `--jobs 2` against `--jobs 1`, with a control: two independent
-     single-job builds at once;
+     single-job builds at once (the verdict: `--jobs 2` against the control
+     of the same round, median over rounds);
   8. resident memory per worker over the corpus;
   9. a no-op rebuild of the built corpus.
 The machine is shared: the load average before and after is printed too,
