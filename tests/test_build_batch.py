@@ -99,6 +99,13 @@ def test_no_op_does_not_import_weasyprint(work):
     assert found["loaded"] == []
 
 
+# Run first in a probe: the command then has a thread besides its own.
+ANOTHER_THREAD = (
+    "import threading\n"
+    "stop = threading.Event()\n"
+    "threading.Thread(target=stop.wait, daemon=True).start()"
+)
+
 two_cores = pytest.mark.skipif(
     LocalExecutor(None).workers < 2, reason="a small batch is forked only with two cores or more"
 )
@@ -136,13 +143,8 @@ def test_an_explicit_jobs_batch_is_built_by_workers_forked_from_the_command(work
 
 @two_cores
 def test_a_command_with_another_thread_gets_its_jobs_from_a_fork_server(work):
-    before = (
-        "import threading\n"
-        "stop = threading.Event()\n"
-        "threading.Thread(target=stop.wait, daemon=True).start()"
-    )
     modules = ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
-    found = probe_build(["in", "-o", "fresh", "-j", "2"], modules, before=before)
+    found = probe_build(["in", "-o", "fresh", "-j", "2"], modules, before=ANOTHER_THREAD)
     assert found["code"] == 0 and "3 built" in found["out"], found["err"]
     assert "multiprocessing.popen_forkserver" in found["loaded"]
     builders = _builders(found["report"])
@@ -162,12 +164,7 @@ def test_one_job_builds_in_the_command_and_starts_no_process(work):
 def test_a_command_with_another_thread_builds_a_small_batch_itself(work):
     # A fork copies only the calling thread (and any lock another holds):
     # with a thread running, the letters are built in the process itself.
-    before = (
-        "import threading\n"
-        "stop = threading.Event()\n"
-        "threading.Thread(target=stop.wait, daemon=True).start()"
-    )
-    found = probe_build(["in", "-o", "fresh"], before=before)
+    found = probe_build(["in", "-o", "fresh"], before=ANOTHER_THREAD)
     assert found["code"] == 0 and "3 built" in found["out"], found["err"]
     assert found["report"]["workers"] == 1
     assert _builders(found["report"]) == {found["pid"]}
