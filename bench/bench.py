@@ -817,11 +817,16 @@ def no_op(folder: Path, out: Path, work: Path, count: int, repeat: int = 3) -> N
             sys.exit(f"the no-op rebuild built letters: {report['totals']}")
         walls.append((wall, report["totals"]["check_seconds"]))
     best = min(walls)
-    target = TARGET_NOOP_S * count / 1000
+    # The target is for 1,000 letters; most of a smaller run is the command's
+    # start-up, so scaling the target down would judge that, not the checks.
+    judged = (
+        f"target <= {TARGET_NOOP_S:.2f} s: {verdict(best[0] <= TARGET_NOOP_S)}"
+        if count == 1000
+        else "not judged (the target is for 1,000 letters)"
+    )
     print(
         f"9. no-op rebuild of {count} built letters (whole command, best of {repeat}): "
-        f"{best[0]:.2f} s wall, of which {best[1]:.2f} s up-to-date checks; "
-        f"target <= {target:.2f} s: {verdict(best[0] <= target)}"
+        f"{best[0]:.2f} s wall, of which {best[1]:.2f} s up-to-date checks; {judged}"
     )
 
 
