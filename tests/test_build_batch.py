@@ -111,12 +111,16 @@ two_cores = pytest.mark.skipif(
 )
 
 
+POOL_MODULES = ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
+
+
 @two_cores
-def test_a_small_batch_is_built_by_workers_forked_from_the_command(work):
-    # Three letters, no --jobs: the command imports WeasyPrint and forks two
-    # workers from itself (no fork server to start, no import in the workers).
-    modules = ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
-    found = probe_build(["in", "-o", "fresh"], modules)
+@pytest.mark.parametrize("jobs", [[], ["-j", "2"]], ids=["small-batch", "jobs-2"])
+def test_a_batch_is_built_by_workers_forked_from_the_command(work, jobs):
+    # Three letters, without --jobs or with: the command imports WeasyPrint
+    # and forks two workers from itself (no fork server to start and preload,
+    # no import in the workers).
+    found = probe_build(["in", "-o", "fresh", *jobs], POOL_MODULES)
     assert found["code"] == 0 and "3 built" in found["out"], found["err"]
     assert found["loaded"] == ["multiprocessing.popen_fork"]
     report = found["report"]
@@ -129,22 +133,8 @@ def test_a_small_batch_is_built_by_workers_forked_from_the_command(work):
 
 
 @two_cores
-def test_an_explicit_jobs_batch_is_built_by_workers_forked_from_the_command(work):
-    # --jobs 2: no fork server to start and preload first either.
-    modules = ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
-    found = probe_build(["in", "-o", "fresh", "-j", "2"], modules)
-    assert found["code"] == 0 and "3 built" in found["out"], found["err"]
-    assert found["loaded"] == ["multiprocessing.popen_fork"]
-    builders = _builders(found["report"])
-    assert len(builders) == 2 and found["pid"] not in builders
-    for path in (work / "out").glob("*.pdf"):
-        assert (work / "fresh" / path.name).read_bytes() == path.read_bytes(), path.name
-
-
-@two_cores
 def test_a_command_with_another_thread_gets_its_jobs_from_a_fork_server(work):
-    modules = ("multiprocessing.popen_fork", "multiprocessing.popen_forkserver")
-    found = probe_build(["in", "-o", "fresh", "-j", "2"], modules, before=ANOTHER_THREAD)
+    found = probe_build(["in", "-o", "fresh", "-j", "2"], POOL_MODULES, before=ANOTHER_THREAD)
     assert found["code"] == 0 and "3 built" in found["out"], found["err"]
     assert "multiprocessing.popen_forkserver" in found["loaded"]
     builders = _builders(found["report"])

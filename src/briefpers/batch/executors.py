@@ -35,10 +35,10 @@ if TYPE_CHECKING:  # imported when a Dask run starts: a no-op build must stay li
     from briefpers.batch.remote import Packer, Parcel, Returned
 
 CONNECT_TIMEOUT = "20s"  # Dask keeps retrying a scheduler that is starting up
-# Without --jobs, up to this many letters are built by workers forked from
-# this process once it has imported WeasyPrint (no fork server to start, no
-# import in the workers): a larger pool's server pays off only for more
-# letters (bench/bench.py: `make pdf` of the examples).
+# Without --jobs and where this process cannot fork its workers (another
+# thread runs, or not on Linux), up to this many letters are built in this
+# process: a fork server's start and import pay off only for more letters
+# (bench/bench.py: `make pdf` of the examples).
 SMALL_BATCH = 4
 CHUNK = 64  # letters packed and submitted to Dask at a time
 MAX_RESENDS = 2  # times a letter's lost files are sent again before it fails
@@ -128,9 +128,7 @@ class LocalExecutor:
         tune_gc()  # frozen: the workers' collections never touch (and copy) these pages
         # A worker that dies is replaced from the fork server (preloaded):
         # by then this process runs the progress bar's thread.
-        pool = WorkerPool(
-            min(self.workers, len(tasks)), memory_mib=tasks[0].settings.limits.max_memory
-        )
+        pool = WorkerPool(min(self.workers, count), memory_mib=tasks[0].settings.limits.max_memory)
         try:
             pool.start("fork")
         except OSError:  # no process to be had (a process limit): build here
