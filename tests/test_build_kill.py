@@ -22,6 +22,15 @@ BRIEFPERS = [sys.executable, "-m", "briefpers.cli"]
 pytestmark = pytest.mark.slow
 
 
+def first_pdf(proc: subprocess.Popen, out: Path, ended: str) -> None:
+    """Wait until the build has written a PDF (it must still run; 60 s at most)."""
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*.pdf")):
+        assert proc.poll() is None, ended
+        assert time.monotonic() < deadline, "no output within 60 s"
+        time.sleep(0.01)
+
+
 def test_kill_9_then_resume(tmp_path):
     make_letters(tmp_path / "in", 12)
     out = tmp_path / "out"
@@ -35,11 +44,7 @@ def test_kill_9_then_resume(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not list(out.glob("*.pdf")):
-            assert proc.poll() is None, "the build ended before the kill"
-            assert time.monotonic() < deadline, "no output within 60 s"
-            time.sleep(0.01)
+        first_pdf(proc, out, "the build ended before the kill")
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -98,11 +103,7 @@ def test_stopping_a_small_batch_keeps_what_its_forked_workers_finished(tmp_path,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not list(out.glob("*.pdf")):
-            assert proc.poll() is None, "the build ended before it was stopped"
-            assert time.monotonic() < deadline, "no output within 60 s"
-            time.sleep(0.01)
+        first_pdf(proc, out, "the build ended before it was stopped")
         if how == "Ctrl-C":
             os.killpg(proc.pid, signal.SIGINT)
         else:
