@@ -202,3 +202,24 @@ def test_workers_forked_from_the_parent_are_replaced_from_the_server():
     assert found["kill-me"][0] is False
     ok, parent = found["after"]
     assert ok and parent != str(found["pid"])
+
+
+def test_the_largest_sources_are_handed_out_first(tmp_path):
+    # One worker builds in the order the pool hands letters out.
+    sizes = {"small": 10, "long": 3000, "middle": 300, "long-too": 3000}
+    for name, size in sizes.items():
+        (tmp_path / f"{name}.xml").write_bytes(b"x" * size)
+    settings = Settings(limits=Limits(timeout=300.0))
+    names = ["gone", *sizes]  # "gone" cannot be read: counted as empty
+    order = [
+        Path(o.source).stem
+        for o in WorkerPool(1, fn=pretend).run(
+            [
+                Task(str(tmp_path / f"{n}.xml"), str(tmp_path / f"{n}.pdf"), None,
+                     "pdfa-3a-ua1", settings=settings)
+                for n in names
+            ]
+        )
+    ]  # fmt: skip
+    # Largest first; equal sizes keep the order given.
+    assert order == ["long", "long-too", "middle", "small", "gone"]

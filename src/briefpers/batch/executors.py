@@ -250,7 +250,10 @@ class DaskExecutor:
         if not tasks:
             return
         distributed = _distributed()
+        from briefpers.batch.pool import largest_first
         from briefpers.batch.remote import Packer, build_parcel
+
+        tasks = largest_first(tasks)  # the scheduler starts them in this order
 
         cluster = None
         if self.address is None:

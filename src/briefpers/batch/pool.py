@@ -117,7 +117,7 @@ class WorkerPool:
         A kept pool (for `watch`) keeps its idle workers warm for the next
         run; `close()` stops them.
         """
-        self.pending = deque(tasks)
+        self.pending = deque(largest_first(tasks))
         self.unreported = []
         self.received.clear()
         self._start_failures = 0
@@ -346,6 +346,24 @@ class WorkerPool:
                 worker.process.join(5)
             worker.conn.close()
         self.workers = []
+
+
+def largest_first(tasks: Sequence[Task]) -> list[Task]:
+    """The tasks with the largest source first (stable among equal sizes).
+
+    A letter's time grows with its text, so its source's size is a fair
+    estimate: handing the longest letters out first keeps the batch from
+    ending with one worker on a long letter and the others idle. A source
+    that cannot be read counts as empty (it fails at once where it is built).
+    """
+
+    def size(task: Task) -> int:
+        try:
+            return os.stat(task.source).st_size
+        except OSError:
+            return 0
+
+    return sorted(tasks, key=size, reverse=True)
 
 
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
