@@ -54,6 +54,9 @@ SLOW_SUBSETTER_WARNING = "Using fontTools instead of HarfBuzz-Subset"
 # it (see `_garbage_kept_young`). A 244-page letter makes about 150,000; a
 # render beyond this is collected as it goes, so its garbage stays bounded.
 RENDER_YOUNG_OBJECTS = 500_000
+# Room, in stack slots of 8 bytes, for the frames of a render (see `_roomy`):
+# 512 KiB, beyond what Python's recursion limit lets a render reach.
+RENDER_FRAME_SLOTS = 65_536
 
 
 class Typeset(NamedTuple):
@@ -234,9 +237,31 @@ def typeset(
         with _garbage_kept_young():
             # _typeset has returned (its document is unreachable) when this
             # block's collection runs.
-            return _typeset(
-                html, stylesheet_path, tuple(asset_roots), base_dir, font_files, variant
+            return _roomy(
+                _typeset, html, stylesheet_path, tuple(asset_roots), base_dir, font_files, variant
             )
+
+
+def _roomy(fn, /, *args):
+    """`fn(*args)` with RENDER_FRAME_SLOTS of room for the frames it calls.
+
+    CPython (3.11 here) keeps a thread's frames in chunks of 16 KiB and frees
+    a chunk as soon as the frame at its start returns, so a recursion that
+    goes up and down across a chunk's end maps and unmaps memory at every
+    crossing (python/cpython#142183; newer releases keep a spare chunk).
+    WeasyPrint's layout did that 500 to 1,800 times a letter, how often
+    depending only on how deep the caller's stack was: up to a sixth of a
+    letter's CPU, and a build started by `python -m briefpers.cli` was
+    slower than one started by `briefpers`. This function's evaluation
+    stack is made RENDER_FRAME_SLOTS
+    deep (`co_stacksize`, the room its frame reserves; it uses two slots),
+    so its frame opens a chunk twice that size and the frames of `fn` fill
+    the unused half: one chunk per render, touched only as deep as it goes.
+    """
+    return fn(*args)
+
+
+_roomy.__code__ = _roomy.__code__.replace(co_stacksize=RENDER_FRAME_SLOTS)
 
 
 @contextlib.contextmanager
