@@ -27,7 +27,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -55,7 +55,8 @@ SLOW_SUBSETTER_WARNING = "Using fontTools instead of HarfBuzz-Subset"
 # render beyond this is collected as it goes, so its garbage stays bounded.
 RENDER_YOUNG_OBJECTS = 500_000
 # Room, in stack slots of 8 bytes, for the frames of a render (see `_roomy`):
-# 512 KiB, beyond what Python's recursion limit lets a render reach.
+# 512 KiB, more than a render 1,000 frames deep (Python's recursion limit)
+# needs with frames of a few hundred bytes.
 RENDER_FRAME_SLOTS = 65_536
 
 
@@ -242,7 +243,7 @@ def typeset(
             )
 
 
-def _roomy(fn, /, *args):
+def _roomy(fn: Callable[..., Typeset], /, *args: object) -> Typeset:
     """`fn(*args)` with RENDER_FRAME_SLOTS of room for the frames it calls.
 
     CPython (3.11 here) keeps a thread's frames in chunks of 16 KiB and frees
@@ -253,10 +254,10 @@ def _roomy(fn, /, *args):
     depending only on how deep the caller's stack was: up to a sixth of a
     letter's CPU, and a build started by `python -m briefpers.cli` was
     slower than one started by `briefpers`. This function's evaluation
-    stack is made RENDER_FRAME_SLOTS
-    deep (`co_stacksize`, the room its frame reserves; it uses two slots),
-    so its frame opens a chunk twice that size and the frames of `fn` fill
-    the unused half: one chunk per render, touched only as deep as it goes.
+    stack is made RENDER_FRAME_SLOTS deep (`co_stacksize`, the room its
+    frame reserves; it uses two slots), so its frame opens a chunk twice
+    that size and the frames of `fn` fill the unused half: one chunk per
+    render, touched only as deep as it goes.
     """
     return fn(*args)
 
