@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -31,3 +32,10 @@ def build(*args: str | Path) -> tuple[int, str, str]:
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+def default_sigint() -> None:
+    """For `preexec_fn`: Ctrl-C as on a terminal. A shell that started the
+    tests in the background handed them SIGINT ignored, and a child inherits
+    that: it would never see the Ctrl-C a test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

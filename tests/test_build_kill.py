@@ -15,7 +15,7 @@ from briefpers.batch import manifest
 from briefpers.batch.files import sha256_file
 from briefpers.check.preflight import preflight
 
-from .batch_kit import make_letters
+from .batch_kit import default_sigint, make_letters
 
 BRIEFPERS = [sys.executable, "-m", "briefpers.cli"]
 
@@ -101,6 +101,7 @@ def test_stopping_a_small_batch_keeps_what_its_forked_workers_finished(tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     try:
         first_pdf(proc, out, "the build ended before it was stopped")

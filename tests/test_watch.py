@@ -24,14 +24,11 @@ from pdfminer.high_level import extract_text
 
 from briefpers.errors import ExitCode
 
+from .batch_kit import default_sigint
 from .letter_kit import letter, noisy_png, signatory
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT = 120.0  # seconds: generous, for a loaded machine
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Watch:
@@ -46,9 +43,7 @@ class Watch:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            # Ctrl-C as on a terminal: a shell that started this run in the
-            # background handed it SIGINT ignored, and children inherit that.
-            preexec_fn=_default_sigint,
+            preexec_fn=default_sigint,
         )
         self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
         for name, stream in (("out", self.proc.stdout), ("err", self.proc.stderr)):
