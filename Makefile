@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Beside the bytecode it stands for, so that `make clean` removes both.
+COMPILED := src/briefpers/__pycache__/.compiled
 # The veraPDF version is written once, in tools/verapdf.version (read by
 # briefpers.check.verapdf and its fetcher too); its SHA-256 in verapdf.sha256.
 VERAPDF_VERSION := $(shell cat tools/verapdf.version)
@@ -67,7 +69,7 @@ lint-code: $(STAMP) ## Lint briefpers's own Python code (ruff)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-setup: system $(STAMP) ## The Python environment (.venv) and the system packages it can install
+setup: system $(STAMP) $(COMPILED) ## The Python environment (.venv) and the system packages it can install
 
 system:
 	@bash tools/install-system-packages.sh
@@ -80,6 +82,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,dask,sign]'
 	@touch $@
+
+# Our own modules byte-compiled, as pip does for an installed package but not
+# for an editable one: where Python may not write bytecode on import
+# (PYTHONDONTWRITEBYTECODE, common in containers, or a read-only checkout)
+# every command would otherwise compile briefpers again (about 0.1 s a start;
+# a no-op build of 1,000 letters 0.53 against 0.35 s, medians of nine).
+$(COMPILED): $(STAMP) $(shell find src -name '*.py')
+	@$(BIN)/python -m compileall -q src >/dev/null && touch $@
 
 tools: setup ## Java (as root, if missing) and the pinned veraPDF, for validation and tests
 	@bash tools/install-system-packages.sh --java
