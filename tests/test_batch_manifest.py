@@ -141,6 +141,36 @@ def test_an_entry_of_the_wrong_shape_rebuilds_only_its_letter(built, damage):
     assert sorted(manifest.read(built / "out")) == ["letter-0.pdf", "letter-1.pdf"]
 
 
+def test_a_source_through_a_link_and_dotdot_is_recorded_where_it_is(built):
+    # `deep/link/..` is, for the system, the parent of the link's target
+    # (`elsewhere`), not `deep`: the manifest must record the letter read.
+    (built / "elsewhere" / "inner").mkdir(parents=True)
+    (built / "deep").mkdir()
+    (built / "deep" / "link").symlink_to(built / "elsewhere" / "inner")
+    (built / "elsewhere" / "moved.xml").write_bytes((built / "in" / "letter-0.xml").read_bytes())
+    from briefpers.batch.sources import folder_resolver, relative_to_output
+
+    for resolve in (os.path.realpath, folder_resolver()):
+        seen = relative_to_output("deep/link/../moved.xml", "out", resolve)
+        assert seen == "../elsewhere/moved.xml"
+        assert relative_to_output(built / "in" / "letter-0.xml", "out", resolve) == (
+            "../in/letter-0.xml"
+        )
+
+
+def test_paths_are_shown_from_the_working_folder(built, monkeypatch):
+    from briefpers.batch.sources import display
+
+    assert display(built) == "."
+    assert display(built / "in" / "letter-0.xml") == "in/letter-0.xml"
+    assert display("in/../out") == "out"
+    # A sibling whose name begins with the working folder's is not inside it.
+    (built.parent / (built.name + "x")).mkdir(exist_ok=True)
+    assert display(built.parent / (built.name + "x")) == str(built) + "x"
+    monkeypatch.chdir("/")
+    assert display(built) == str(built)[1:]
+
+
 def test_the_lock_file_is_never_a_symlink(built, monkeypatch):
     target = built / "elsewhere.txt"
     lock = built / "out" / manifest.LOCK

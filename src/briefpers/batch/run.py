@@ -17,7 +17,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from briefpers.batch.sources import (
     check_outputs_unique,
     decodable,
     display,
+    folder_resolver,
     output_for,
     printable,
     relative_to_output,
@@ -136,6 +137,7 @@ class Batch:
     # What workers said about themselves (a slow font subsetter), each once.
     notices: list[str] = field(default_factory=list)
     _fingerprints: Fingerprints = field(init=False)
+    _resolve: Callable[[str], str] = field(init=False)  # realpath, each folder once a run
     _entries: dict[str, manifest.Entry] = field(default_factory=dict)
     _reasons: dict[str, str] = field(default_factory=dict)
     # Up-to-date letters whose recorded source path is out of date (moved, or an
@@ -146,6 +148,7 @@ class Batch:
 
     def __post_init__(self) -> None:
         self._fingerprints = Fingerprints(self.options.settings)
+        self._resolve = folder_resolver()
 
     def plan(self) -> None:
         """Sort sources into up to date (results) and stale (tasks).
@@ -193,7 +196,7 @@ class Batch:
                         verapdf=entry.get("verapdf"),
                     )
                 )
-                where = relative_to_output(source, out_dir)
+                where = relative_to_output(source, out_dir, self._resolve)
                 if entry.get("source") != where:
                     self._refresh[output.name] = (entry["output_sha256"], where)
                 continue
@@ -316,7 +319,7 @@ class Batch:
 
     def _entry(self, outcome: Outcome) -> manifest.Entry:
         return {
-            "source": relative_to_output(Path(outcome.source), self.options.out_dir),
+            "source": relative_to_output(outcome.source, self.options.out_dir, self._resolve),
             "source_sha256": outcome.source_sha256,
             "output_sha256": outcome.output_sha256,
             "unsigned_sha256": outcome.output_sha256,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from briefpers.errors import UsageError
@@ -99,20 +100,37 @@ def check_outputs_unique(sources: list[Path], out_dir: Path) -> None:
         owners[output] = source
 
 
-def display(path: Path) -> str:
+def display(path: Path | str) -> str:
     """A path relative to the current folder where possible, printable (for people)."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return printable(str(absolute.relative_to(Path.cwd())))
-    except ValueError:
-        return printable(str(absolute))
+    # os.path, not pathlib: a no-op run of 1,000 letters calls this 2,000 times.
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd:
+        return "."
+    inside = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    return printable(absolute[len(inside) :] if absolute.startswith(inside) else absolute)
 
 
-def relative_to_output(source: Path, out_dir: Path) -> str:
-    """The source as seen from the output folder (the manifest's record, whatever the cwd)."""
+def relative_to_output(
+    source: Path | str, out_dir: Path | str, resolve: Callable[[str], str] = os.path.realpath
+) -> str:
+    """The source as seen from the output folder (the manifest's record, whatever the cwd).
+
+    `resolve`: `os.path.realpath`, or a cache of it for the length of one
+    run (`folder_resolver`), so that many letters in a folder resolve it once.
+    """
     # The folder resolved, the name kept: a linked source keeps its own name.
-    where = os.path.join(os.path.realpath(source.parent), source.name)
-    return printable(os.path.relpath(where, os.path.realpath(out_dir)))
+    # Split, not normalised: `link/../x.xml` is where the link's target says.
+    folder, name = os.path.split(os.fspath(source))
+    where = os.path.join(resolve(folder or os.curdir), name)
+    return printable(os.path.relpath(where, resolve(os.fspath(out_dir))))
+
+
+def folder_resolver() -> Callable[[str], str]:
+    """`os.path.realpath`, each folder resolved once: for one run, not longer
+
+    (a long-lived `watch` must see a link that is changed between runs)."""
+    return functools.lru_cache(maxsize=None)(os.path.realpath)
 
 
 def printable(text: str) -> str:
