@@ -540,6 +540,9 @@ def watch_turnaround(source: Path, work: Path, warm: float, edits: int) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        # The bench stops it with Ctrl-C, which a bench started in the
+        # background (SIGINT ignored, and inherited) would never deliver.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines = Lines(proc)
     built = "built "
