@@ -195,6 +195,21 @@ def test_a_second_signature_keeps_the_first_valid(pki, signed_twice):  # noqa: F
         assert second.coverage == "entire file"
 
 
+def test_a_third_signature_keeps_both_earlier_ones_valid(pki, signed_twice, tmp_path):  # noqa: F811
+    # Two tagging additions after the first signature: the rule once sorted
+    # their references, which do not sort, and so cleared neither.
+    options = sign_options(pki, "B-B")
+    credentials = load_credentials(options, now=dt.datetime.now(dt.UTC))
+    twice = signed_twice["pdfa-3a-ua1"]
+    result = sign_pdf(twice.read_bytes(), credentials, options, path=twice)
+    path = tmp_path / "thrice.pdf"
+    path.write_bytes(result.data)
+    report = verify_pdf(path, load_trust([pki.root]))
+    assert report.ok, report.to_dict()
+    assert [s.field for s in report.signatures] == ["Signature", "Signature-2", "Signature-3"]
+    assert [s.modifications for s in report.signatures[:2]] == ["later signatures"] * 2
+
+
 def test_verify_accepts_the_openssl_certificate_and_rejects_one_byte_changed(openssl_signed):
     pdf, cert = openssl_signed
     runner = CliRunner()

@@ -147,7 +147,8 @@ def _tagging_updates(old: HistoricalResolver, new: HistoricalResolver) -> list[g
     if not _same_except(old_tree, new_tree, allowed):
         return []
     keys = _parent_tree_additions(old, new, old_tree, new_tree, cleared)
-    if keys is None or sorted(keys.values()) != sorted(widgets):
+    # Each new element under exactly one new key (References do not sort).
+    if keys is None or len(keys) != len(widgets) or set(keys.values()) != set(widgets):
         return []
     for key, element_ref in keys.items():
         widget = new(widgets[element_ref])
