@@ -146,6 +146,11 @@ COMMANDS: dict[str, Plan] = {
         why="the seed built here is unsigned, which verify must say (exit 11); "
         "tests/test_sign_levels.py verifies signed files against their trust anchor",
     ),
+    "briefpers renew output/x.pdf --tsa https://tsa.example.org/rfc3161 --trust tsa-root.pem": Plan(
+        "briefpers renew --help",
+        why="a timestamp authority is not here; tests/test_sign_renew.py renews with a "
+        "test PKI on 127.0.0.1",
+    ),
     "briefpers build input -o output --sign --key office.p12 --passphrase-file F "
     "--level B-T --tsa URL": Plan(
         "briefpers build --help",

@@ -988,6 +988,103 @@ def verify(
         sys.exit(int(code))
 
 
+@main.command()
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--tsa", metavar="URL", help="RFC 3161 timestamp authority (default: the settings' [sign] tsa)."
+)
+@click.option(
+    "--trust",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="A trust anchor for the last timestamp's authority: a certificate file (PEM or "
+    "DER); repeatable (with the system's root certificates).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the renewed PDFs (default: each PDF is renewed in place).",
+)
+@global_options
+def renew(
+    pdfs: tuple[Path, ...], tsa: str | None, trust: tuple[Path, ...], out_dir: Path | None
+) -> None:
+    """Renew the archive timestamp of signed PDFs (PAdES B-LTA).
+
+    Adds, as an incremental update, the validation data of each PDF's last
+    document timestamp (fetched now, while its authority's certificates and
+    revocation data can still be had) and a new document timestamp over
+    everything, in a tagged field: PDF/A and PDF/UA hold. Renew before the
+    last timestamp's certificate expires. Each PDF is renewed in memory and
+    written atomically. Exit 0: all renewed; 11: the last timestamp no longer
+    validates (broken, expired, untrusted: see `verify`); 7: the timestamp
+    authority or a revocation service did not answer; 6: a PDF cannot be
+    read or has no document timestamp; 2: usage (no --tsa); 1: some of
+    several failed.
+    """
+    from briefpers.sign.options import SignOptions, require_pyhanko
+
+    require_pyhanko()
+    quiet_pyhanko()
+    from briefpers.batch.files import write_atomic
+    from briefpers.batch.run import MAX_SIGN_BYTES
+    from briefpers.errors import CheckError, DependencyError, OutputError, TimeLimitError
+    from briefpers.limits import deadline
+    from briefpers.regular_files import read_regular
+    from briefpers.sign.renew import renew_pdf
+    from briefpers.sign.verify import load_trust
+
+    settings = settings_from_env()
+    base = settings.office.section("sign") or SignOptions()
+    options = base.with_overrides(tsa=tsa)
+    if not options.tsa:
+        raise UsageError("renewing needs a timestamp authority: --tsa URL")
+    options.check_tsa()
+    if out_dir is not None:
+        names = [p.name for p in pdfs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise click.UsageError(f"two PDFs would be written as {out_dir / twice[0]}")
+    anchors = load_trust(list(trust))
+    failures: list[int] = []
+    for pdf in pdfs:
+        target = pdf if out_dir is None else out_dir / pdf.name
+        try:
+            try:
+                data = read_regular(pdf, MAX_SIGN_BYTES)
+            except OSError as exc:
+                raise CheckError(f"cannot read: {exc.strerror or exc}", path=pdf) from None
+            try:
+                with deadline(settings.limits.timeout, what="renewing the timestamp", path=pdf):
+                    renewed = renew_pdf(
+                        data, options.tsa, anchors, timeout=options.timeout, path=pdf
+                    )
+            except TimeLimitError as exc:
+                raise CheckError(exc.message, path=pdf) from None
+            try:
+                if out_dir is not None:
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                write_atomic(target, renewed.data)
+            except OSError as exc:
+                raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
+        except DependencyError:
+            raise  # the service is down for every PDF: stop at once
+        except BriefpersError as exc:
+            if len(pdfs) == 1:
+                raise
+            click.echo(f"error: {_one_line(str(exc))}", err=True)
+            failures.append(int(exc.exit_code))
+            continue
+        click.echo(
+            f"renewed {target} (field {renewed.field}, after {renewed.previous} "
+            f"of {renewed.previous_time})"
+        )
+    if failures:
+        sys.exit(int(ExitCode.SOME_FAILED))
+
+
 def _verify_lines(report) -> list[str]:
     """`ok   x.pdf: …` or `FAIL x.pdf: …`, then a line per signature and the preflight."""
     status = "ok  " if report.ok else "FAIL"

@@ -24,7 +24,7 @@ class ExitCode(IntEnum):
     LINT = 8  # lint found problems (errors, or warnings with --strict)
     WORKER_DIED = 9  # the process building a letter died (killed, or crashed in a library)
     SIGN = 10  # the signing key or certificate cannot be used (passphrase, expiry, key usage)
-    SIGNATURE = 11  # `verify`: not signed, or a signature is broken, invalid or untrusted
+    SIGNATURE = 11  # `verify`, `renew`: not signed, or a signature is broken, invalid or untrusted
     INTERNAL = 70  # a bug in briefpers: please report it
     INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, the shell's convention)
 
@@ -149,6 +149,12 @@ class SignError(BriefpersError):
     """The signing key or certificate cannot be used, or pyHanko refused to sign."""
 
     exit_code = ExitCode.SIGN
+
+
+class SignatureError(BriefpersError):
+    """A signature or timestamp in the PDF is broken, invalid or untrusted."""
+
+    exit_code = ExitCode.SIGNATURE
 
 
 class ServiceError(DependencyError):

@@ -110,6 +110,10 @@ class SignOptions:
             raise UsageError(f"--level must be one of {', '.join(LEVELS)}")
         if self.level != "B-B" and not self.tsa:
             raise UsageError(f"level {self.level} needs a timestamp authority: --tsa URL")
+        self.check_tsa()
+
+    def check_tsa(self) -> None:
+        """UsageError (exit 2) if the timestamp authority given is not an http(s) URL."""
         if self.tsa:
             _check_url(self.tsa, UsageError, None)
 
