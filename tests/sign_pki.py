@@ -320,6 +320,22 @@ def seed_pdfs(tmp_path_factory) -> dict[str, Path]:
     return paths
 
 
+def parent_tree(pdf) -> dict:
+    """A tagged PDF's ParentTree (a pikepdf.Pdf): key → what it maps to, every leaf read."""
+    found = {}
+
+    def walk(node):
+        nums = node.get("/Nums")
+        if nums is not None:
+            for i in range(0, len(nums), 2):
+                found[int(nums[i])] = nums[i + 1]
+        for kid in node.get("/Kids", []):
+            walk(kid)
+
+    walk(pdf.Root.StructTreeRoot.ParentTree)
+    return found
+
+
 def sign_options(pki: TestPKI, level: str = "B-B", **changes):
     """SignOptions for the PKI's signer (PKCS#12 with its passphrase file)."""
     from briefpers.sign.options import SignOptions

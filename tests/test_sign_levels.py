@@ -24,7 +24,7 @@ from briefpers.sign.keys import load_credentials
 from briefpers.sign.options import LEVELS
 from briefpers.sign.signing import sign_pdf
 from briefpers.sign.verify import load_trust, verify_pdf
-from tests.sign_pki import pki, seed_pdfs, sign_options  # noqa: F401 - fixtures
+from tests.sign_pki import parent_tree, pki, seed_pdfs, sign_options  # noqa: F401 - fixtures
 
 # What each profile declares, so what veraPDF must have checked.
 DECLARED = {
@@ -100,21 +100,6 @@ def _fields(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
     return [f for f in pdf.Root.AcroForm.Fields if f.get("/FT") == "/Sig"]
 
 
-def _parent_tree(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Object]:
-    found = {}
-
-    def walk(node):
-        nums = node.get("/Nums")
-        if nums is not None:
-            for i in range(0, len(nums), 2):
-                found[int(nums[i])] = nums[i + 1]
-        for kid in node.get("/Kids", []):
-            walk(kid)
-
-    walk(pdf.Root.StructTreeRoot.ParentTree)
-    return found
-
-
 def test_the_unsigned_bytes_stay_whole_and_the_metadata_unchanged(signed, seed_pdfs):  # noqa: F811
     for (profile, level), path in signed.items():
         unsigned, data = seed_pdfs[profile].read_bytes(), path.read_bytes()
@@ -137,7 +122,7 @@ def test_the_signature_field_is_invisible_tagged_and_described(signed):
             fields = _fields(pdf)
             names = sorted(str(f.T) for f in fields)
             assert names == (["Signature", "Timestamp"] if level == "B-LTA" else ["Signature"])
-            tree = _parent_tree(pdf)
+            tree = parent_tree(pdf)
             kids = pdf.Root.StructTreeRoot.K
             document = kids[0] if isinstance(kids, pikepdf.Array) else kids
             for field in fields:

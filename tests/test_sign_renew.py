@@ -24,7 +24,7 @@ from briefpers.profiles import PROFILES
 from briefpers.sign.keys import load_credentials
 from briefpers.sign.signing import sign_pdf
 from briefpers.sign.verify import load_trust, verify_pdf
-from tests.sign_pki import closed_port_url, pki, seed_pdfs, sign_options  # noqa: F401
+from tests.sign_pki import closed_port_url, parent_tree, pki, seed_pdfs, sign_options  # noqa: F401
 
 FIRST = next(iter(PROFILES))  # renewed twice
 DECLARED = {
@@ -107,24 +107,9 @@ def test_fresh_validation_data_and_a_tagged_field_are_added(renewed):
             assert revocations(old_dss) < revocations(new_dss), profile
             fields = [f for f in new.Root.AcroForm.Fields if f.get("/FT") == "/Sig"]
             assert len(fields) == (4 if profile == FIRST else 3), profile
-            tagged = _parent_tree(new)
+            tagged = parent_tree(new)
             for field in fields:
                 assert int(field.StructParent) in tagged, (profile, str(field.T))
-
-
-def _parent_tree(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Object]:
-    found = {}
-
-    def walk(node):
-        nums = node.get("/Nums")
-        if nums is not None:
-            for i in range(0, len(nums), 2):
-                found[int(nums[i])] = nums[i + 1]
-        for kid in node.get("/Kids", []):
-            walk(kid)
-
-    walk(pdf.Root.StructTreeRoot.ParentTree)
-    return found
 
 
 def test_a_letter_without_an_archive_timestamp_is_refused_and_left_alone(

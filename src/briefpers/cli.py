@@ -6,9 +6,10 @@ import datetime as dt
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -864,21 +865,51 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
     7: the timestamp or revocation service did not answer; 6: a PDF cannot
     be read; 2: usage (no key, no --tsa from B-T on); 1: some of several failed.
     """
-    from briefpers.batch.files import write_atomic
-    from briefpers.batch.run import MAX_SIGN_BYTES
-    from briefpers.errors import CheckError, DependencyError, OutputError, TimeLimitError
-    from briefpers.limits import deadline
-    from briefpers.regular_files import read_regular
     from briefpers.sign.signing import sign_pdf
 
     settings = settings_from_env()
     options = sign_options(settings, flags)
+    _check_targets(pdfs, out_dir)
+    credentials = load_signer(options)
+    _rewrite_pdfs(
+        pdfs,
+        out_dir,
+        settings,
+        "signing the PDF",
+        lambda data, pdf: sign_pdf(data, credentials, options, path=pdf),
+        lambda target, signed: (
+            f"signed {target} ({signed.level}, {signed.signer}, field {signed.field})"
+        ),
+    )
+
+
+def _check_targets(pdfs: tuple[Path, ...], out_dir: Path | None) -> None:
+    """Two PDFs of the same name cannot both be written into `out_dir`."""
     if out_dir is not None:
         names = [p.name for p in pdfs]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise click.UsageError(f"two PDFs would be written as {out_dir / twice[0]}")
-    credentials = load_signer(options)
+
+
+def _rewrite_pdfs(
+    pdfs: tuple[Path, ...],
+    out_dir: Path | None,
+    settings,
+    what: str,
+    change: Callable[[bytes, Path], Any],
+    said: Callable[[Path, Any], str],
+) -> None:
+    """Change each PDF in memory (`change`, within the time limit) and write it
+    atomically, into `out_dir` or in place: a failure leaves it as it was.
+    One line each (`said`); a service that is down stops at once; exit 1 if
+    some of several failed (one alone fails with its own code)."""
+    from briefpers.batch.files import write_atomic
+    from briefpers.batch.run import MAX_SIGN_BYTES
+    from briefpers.errors import CheckError, DependencyError, OutputError, TimeLimitError
+    from briefpers.limits import deadline
+    from briefpers.regular_files import read_regular
+
     failures: list[int] = []
     for pdf in pdfs:
         target = pdf if out_dir is None else out_dir / pdf.name
@@ -888,14 +919,14 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
             except OSError as exc:
                 raise CheckError(f"cannot read: {exc.strerror or exc}", path=pdf) from None
             try:
-                with deadline(settings.limits.timeout, what="signing the PDF", path=pdf):
-                    signed = sign_pdf(data, credentials, options, path=pdf)
+                with deadline(settings.limits.timeout, what=what, path=pdf):
+                    changed = change(data, pdf)
             except TimeLimitError as exc:
                 raise CheckError(exc.message, path=pdf) from None
             try:
                 if out_dir is not None:
                     out_dir.mkdir(parents=True, exist_ok=True)
-                write_atomic(target, signed.data)
+                write_atomic(target, changed.data)
             except OSError as exc:
                 raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
         except DependencyError:
@@ -906,7 +937,7 @@ def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
             click.echo(f"error: {_one_line(str(exc))}", err=True)
             failures.append(int(exc.exit_code))
             continue
-        click.echo(f"signed {target} ({signed.level}, {signed.signer}, field {signed.field})")
+        click.echo(said(target, changed))
     if failures:
         sys.exit(int(ExitCode.SOME_FAILED))
 
@@ -1028,11 +1059,6 @@ def renew(
 
     require_pyhanko()
     quiet_pyhanko()
-    from briefpers.batch.files import write_atomic
-    from briefpers.batch.run import MAX_SIGN_BYTES
-    from briefpers.errors import CheckError, DependencyError, OutputError, TimeLimitError
-    from briefpers.limits import deadline
-    from briefpers.regular_files import read_regular
     from briefpers.sign.renew import renew_pdf
     from briefpers.sign.verify import load_trust
 
@@ -1042,47 +1068,19 @@ def renew(
     if not options.tsa:
         raise UsageError("renewing needs a timestamp authority: --tsa URL")
     options.check_tsa()
-    if out_dir is not None:
-        names = [p.name for p in pdfs]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise click.UsageError(f"two PDFs would be written as {out_dir / twice[0]}")
+    _check_targets(pdfs, out_dir)
     anchors = load_trust(list(trust))
-    failures: list[int] = []
-    for pdf in pdfs:
-        target = pdf if out_dir is None else out_dir / pdf.name
-        try:
-            try:
-                data = read_regular(pdf, MAX_SIGN_BYTES)
-            except OSError as exc:
-                raise CheckError(f"cannot read: {exc.strerror or exc}", path=pdf) from None
-            try:
-                with deadline(settings.limits.timeout, what="renewing the timestamp", path=pdf):
-                    renewed = renew_pdf(
-                        data, options.tsa, anchors, timeout=options.timeout, path=pdf
-                    )
-            except TimeLimitError as exc:
-                raise CheckError(exc.message, path=pdf) from None
-            try:
-                if out_dir is not None:
-                    out_dir.mkdir(parents=True, exist_ok=True)
-                write_atomic(target, renewed.data)
-            except OSError as exc:
-                raise OutputError(f"cannot write: {exc.strerror or exc}", path=target) from None
-        except DependencyError:
-            raise  # the service is down for every PDF: stop at once
-        except BriefpersError as exc:
-            if len(pdfs) == 1:
-                raise
-            click.echo(f"error: {_one_line(str(exc))}", err=True)
-            failures.append(int(exc.exit_code))
-            continue
-        click.echo(
+    _rewrite_pdfs(
+        pdfs,
+        out_dir,
+        settings,
+        "renewing the timestamp",
+        lambda data, pdf: renew_pdf(data, options.tsa, anchors, timeout=options.timeout, path=pdf),
+        lambda target, renewed: (
             f"renewed {target} (field {renewed.field}, after {renewed.previous} "
             f"of {renewed.previous_time})"
-        )
-    if failures:
-        sys.exit(int(ExitCode.SOME_FAILED))
+        ),
+    )
 
 
 def _verify_lines(report) -> list[str]:

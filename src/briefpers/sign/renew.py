@@ -23,8 +23,7 @@ import aiohttp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers, timestamps
-from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
+from pyhanko.sign import timestamps
 from pyhanko.sign.validation import async_validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
@@ -42,7 +41,7 @@ from briefpers.errors import CheckError, ServiceError, SignatureError
 from briefpers.sign.diff_rule import diff_policy
 from briefpers.sign.field import add_signature_field, timestamp_description, unique_name
 from briefpers.sign.keys import public_roots
-from briefpers.sign.signing import MD, TIMESTAMP_FIELD, _open, _text
+from briefpers.sign.signing import TIMESTAMP_FIELD, error_text, open_writer, timestamp_into
 from briefpers.sign.verify import ALLOWED_AFTER
 
 # pyHanko's own names for what went wrong, kept short for one line.
@@ -78,17 +77,17 @@ def renew_pdf(
     try:
         return asyncio.run(_renew(data, tsa, trust, timeout, path))
     except PdfError as exc:
-        raise CheckError(f"cannot renew this PDF: {_text(exc)}", path=path) from None
+        raise CheckError(f"cannot renew this PDF: {error_text(exc)}", path=path) from None
     except _SERVICE_ERRORS as exc:
-        what = _text(exc) or type(exc).__name__
+        what = error_text(exc) or type(exc).__name__
         raise ServiceError(
             f"the timestamp authority did not answer ({tsa}): {what}", path=path
         ) from None
     except _FETCH_ERRORS as exc:
-        raise ServiceError(f"cannot fetch validation data: {_text(exc)}", path=path) from None
+        raise ServiceError(f"cannot fetch validation data: {error_text(exc)}", path=path) from None
     except (PathBuildingError, ValidationError) as exc:
         raise SignatureError(
-            f"the last archive timestamp no longer validates: {_text(exc)}", path=path
+            f"the last archive timestamp no longer validates: {error_text(exc)}", path=path
         ) from None
 
 
@@ -100,7 +99,7 @@ async def _renew(
         encrypted = reader.encrypted
         stamps = [] if encrypted else reader.embedded_timestamp_signatures
     except Exception as exc:  # untrusted bytes: whatever pyHanko cannot read, one line
-        raise CheckError(f"not a PDF that can be read: {_text(exc)}", path=path) from None
+        raise CheckError(f"not a PDF that can be read: {error_text(exc)}", path=path) from None
     if encrypted:
         raise CheckError("cannot renew this PDF: it is encrypted", path=path)
     if not stamps:
@@ -124,7 +123,7 @@ async def _renew(
                 f"the last archive timestamp ({last.field_name}) {problem}; it cannot be renewed",
                 path=path,
             )
-        writer = _open(data)
+        writer = open_writer(data)
         # The last timestamp's chain and revocation data, fetched now (the
         # validation above cached them), before the new timestamp covers them.
         DocumentSecurityStore.supply_dss_in_writer(
@@ -132,19 +131,11 @@ async def _renew(
         )
         name = unique_name(writer, TIMESTAMP_FIELD)
         add_signature_field(writer, name, timestamp_description(writer))
-        stamper = signers.PdfTimeStamper(
-            timestamps.HTTPTimeStamper(tsa, timeout=timeout), field_name=name
-        )
-        out = await stamper.async_timestamp_pdf(
-            writer,
-            MD,
-            validation_context=context,
-            output=BytesIO(),
-            dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
-        )
+        timestamper = timestamps.HTTPTimeStamper(tsa, timeout=timeout)
+        data = await timestamp_into(writer, name, timestamper, context)
     finally:
         await context.aclose()
-    return Renewed(out.getvalue(), name, last.field_name, status.timestamp.isoformat())
+    return Renewed(data, name, last.field_name, status.timestamp.isoformat())
 
 
 def _problem(status) -> str | None:

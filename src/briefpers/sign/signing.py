@@ -83,30 +83,31 @@ def sign_pdf(
         raise ServiceError(_service_message(options, exc), path=path) from None
     except (CertificateFetchError, CRLFetchError, OCSPFetchError) as exc:
         raise ServiceError(
-            f"cannot fetch validation data for {options.level}: {_text(exc)}", path=path
+            f"cannot fetch validation data for {options.level}: {error_text(exc)}", path=path
         ) from None
     except (PathBuildingError, ValidationError) as exc:
         raise SignError(
-            f"the certificate does not validate for {options.level}: {_text(exc)}", path=path
+            f"the certificate does not validate for {options.level}: {error_text(exc)}", path=path
         ) from None
     except SigningError as exc:
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, aiohttp.ClientError | TimeoutError):
             raise ServiceError(_service_message(options, cause), path=path) from None
-        raise SignError(f"pyHanko could not sign: {_text(exc)}", path=path) from None
+        raise SignError(f"pyHanko could not sign: {error_text(exc)}", path=path) from None
 
 
 def _service_message(options: SignOptions, exc: BaseException) -> str:
-    what = _text(exc) or type(exc).__name__
+    what = error_text(exc) or type(exc).__name__
     return f"the timestamp or revocation service did not answer ({options.tsa}): {what}"
 
 
-def _text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
+    """An exception as one line of at most 300 characters."""
     return " ".join(str(exc).split())[:300]
 
 
 async def _sign(data: bytes, credentials: Credentials, options: SignOptions) -> Signed:
-    writer = _open(data)
+    writer = open_writer(data)
     name = unique_name(writer, SIGNATURE_FIELD)
     add_signature_field(writer, name, signature_description(writer, credentials.subject))
     ts_name = None
@@ -161,7 +162,8 @@ class _PdfSigner(signers.PdfSigner):
             pdf_out.register_extension(constants.ESIC_EXTENSION_1)
 
 
-def _open(data: bytes) -> QuietWriter:
+def open_writer(data: bytes) -> QuietWriter:
+    """An incremental writer on `data` that leaves the metadata alone; PdfError if encrypted."""
     writer = QuietWriter(BytesIO(data), strict=False)
     if writer.prev.encrypted:
         raise PdfError("the PDF is encrypted")
@@ -195,7 +197,16 @@ async def _document_timestamp(
     context: ValidationContext | None,
 ) -> bytes:
     assert timestamper is not None and context is not None
-    writer = _open(signed)
+    return await timestamp_into(open_writer(signed), field_name, timestamper, context)
+
+
+async def timestamp_into(
+    writer: QuietWriter,
+    field_name: str,
+    timestamper: timestamps.TimeStamper,
+    context: ValidationContext,
+) -> bytes:
+    """The PDF in `writer` with a document timestamp in the (existing) field `field_name`."""
     stamper = signers.PdfTimeStamper(timestamper, field_name=field_name)
     out = await stamper.async_timestamp_pdf(
         writer,
