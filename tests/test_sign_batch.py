@@ -110,5 +110,56 @@ def test_signing_options_need_sign_and_a_bad_key_stops_before_building(pki, sour
     assert not out.exists()  # nothing rendered
 
 
+def _cli(*args) -> object:
+    return CliRunner().invoke(main, [*map(str, args)])
+
+
+def test_a_letter_signed_or_renewed_after_its_build_is_kept(pki, source, tmp_path):  # noqa: F811
+    # Signed by `sign` alone, then renewed: every later build keeps the
+    # signed copy (the build is whole at its start) and records its bytes.
+    out = tmp_path / "out"
+    assert _build(source, "-o", out, "--mdto").exit_code == 0
+    unsigned = (out / NAME).read_bytes()
+    assert _entry(out)["unsigned_size"] == len(unsigned)  # recorded from the first build
+    key = ["--key", pki.file("signer.p12"), "--passphrase-file", pki.passphrase_file]
+    signed = _cli("sign", out / NAME, *key, "--level", "B-LTA", "--tsa", pki.tsa_url)
+    assert signed.exit_code == 0, signed.output
+    renewed = _cli("renew", out / NAME, "--tsa", pki.tsa_url, "--trust", pki.root)
+    assert renewed.exit_code == 0, renewed.output
+    data = (out / NAME).read_bytes()
+    assert data.startswith(unsigned) and len(data) > len(unsigned)
+
+    again = _build(source, "-o", out, "-v")
+    assert again.exit_code == 0, again.output
+    assert "1 letter up to date" in again.output and "built" not in again.output
+    assert (out / NAME).read_bytes() == data
+    entry = _entry(out)
+    assert entry["output_sha256"] == entry["signed_sha256"] == _sha(data)
+    assert entry["unsigned_sha256"] == _sha(unsigned) and entry["unsigned_size"] == len(unsigned)
+    # The PDF's MDTO record now describes the signed bytes, and the manifest the record.
+    record = (out / f"{NAME}.bestand.mdto.xml").read_text()
+    assert f"<checksumWaarde>{_sha(data)}</checksumWaarde>" in record
+    assert f"<omvang>{len(data)}</omvang>" in record
+    assert entry["files"][f"{NAME}.bestand.mdto.xml"] == _sha(record.encode())
+    assert _run_verify(out / NAME, pki) == 0
+
+    with_sign = _build(source, "-o", out, "--sign", *_signing(pki))
+    assert with_sign.exit_code == 0, with_sign.output
+    assert "0 signed (B-T), 1 already signed" in with_sign.output
+    assert (out / NAME).read_bytes() == data
+
+
+def test_other_bytes_after_the_build_are_rebuilt(source, tmp_path):
+    # Appended bytes that hold no signature are not a signing: rebuilt.
+    out = tmp_path / "out"
+    assert _build(source, "-o", out).exit_code == 0
+    unsigned = (out / NAME).read_bytes()
+    (out / NAME).write_bytes(unsigned + b"\n% an edit\n")
+    again = _build(source, "-o", out, "-v")
+    assert again.exit_code == 0, again.output
+    assert "output missing or changed" in again.output
+    assert (out / NAME).read_bytes() == unsigned
+
+
 def _run_verify(path: Path, pki) -> int:  # noqa: F811
     return CliRunner().invoke(main, ["verify", str(path), "--trust", str(pki.root)]).exit_code

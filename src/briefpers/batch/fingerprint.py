@@ -22,6 +22,7 @@ from briefpers import __version__
 from briefpers.batch.files import sha256_file
 from briefpers.batch.sources import printable
 from briefpers.errors import BriefpersError
+from briefpers.regular_files import read_regular
 from briefpers.settings import Settings
 from briefpers.themes import Theme, load_theme
 
@@ -65,13 +66,40 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") or part == "__pycache__" for part in parts)
 
 
+MAX_PDF_BYTES = 512 * 1024 * 1024  # a PDF read whole (to sign or check it); a letter is far less
+
+
+def signed_since(entry: dict[str, Any], output: Path) -> bool:
+    """Whether `output` is the PDF the entry records with signatures or
+    timestamps appended (`briefpers sign` or `renew`, or another signing
+    tool): its first `unsigned_size` bytes are the unsigned build, and what
+    follows holds a signature dictionary (`/ByteRange`, never compressed)."""
+    size, unsigned = entry.get("unsigned_size"), entry.get("unsigned_sha256")
+    if not isinstance(size, int) or size <= 0 or not unsigned:
+        return False  # a manifest from before sizes were recorded: rebuild
+    try:
+        data = read_regular(output, MAX_PDF_BYTES)
+    except OSError:
+        return False
+    return (
+        len(data) > size
+        and hashlib.sha256(data[:size]).hexdigest() == unsigned
+        and b"/ByteRange" in data[size:]
+    )
+
+
 class Fingerprints:
-    """Per-run caches of theme hashes (a theme is hashed once, not per letter)."""
+    """Per-run caches of theme hashes (a theme is hashed once, not per letter).
+
+    `signed_since`: up-to-date PDFs that were signed or timestamped after the
+    manifest recorded them (name → (recorded sha256, sha256 now)).
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self._dirs: dict[tuple[str, ...], str] = {}
         self._requests: dict[str | None, str | None] = {}
+        self.signed_since: dict[str, tuple[str, str]] = {}
 
     def theme_hash(self, dirs: Iterable[str]) -> str:
         key = tuple(dirs)
@@ -129,8 +157,13 @@ class Fingerprints:
         for name, digest in (entry.get("assets") or {}).items():
             if sha256_file(folder / name) != digest:
                 return f"{name} changed"
-        if entry.get("output_sha256") != sha256_file(output):
-            return "output missing or changed"
+        digest = sha256_file(output)
+        if entry.get("output_sha256") != digest:
+            if digest is None or not signed_since(entry, output):
+                return "output missing or changed"
+            # Signed or timestamped since: the bytes built are whole at its
+            # start, so rebuilding would only throw the signatures away.
+            self.signed_since[output.name] = (entry["output_sha256"], digest)
         if files_options is not None:
             if entry.get("files_options") != files_options:
                 return "MDTO or web edition options changed"

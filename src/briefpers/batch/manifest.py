@@ -4,10 +4,10 @@ The manifest maps each PDF (its name in the output folder) to an entry:
 source (as seen from the output folder) and its sha256, output sha256, pages,
 profile, theme and its hash, briefpers version, the files written beside the PDF
 (MDTO records, the web edition: name → sha256) and, when validated, veraPDF's
-verdict. A signed letter also records the hash and size of its unsigned bytes
-(`unsigned_sha256`, `unsigned_size`: the reproducible part, the start of the
-signed file), the signed file's hash (`signed_sha256`, then also its
-`output_sha256`) and the signature (level, signer, certificate hash).
+verdict, and the hash and size of the bytes built (`unsigned_sha256`,
+`unsigned_size`: the reproducible part, the start of a file signed later). A
+signed letter also records the signed file's hash (`signed_sha256`, then also
+its `output_sha256`) and the signature (level, signer, certificate hash).
 
 It is rewritten atomically, and only while holding `fcntl.flock` on
 `.briefpers.lock`: each writer re-reads it under the lock and changes only its

@@ -33,7 +33,7 @@ from briefpers.batch.files import (
     write_atomic,
     write_together,
 )
-from briefpers.batch.fingerprint import Fingerprints
+from briefpers.batch.fingerprint import MAX_PDF_BYTES, Fingerprints
 from briefpers.batch.sources import (
     check_outputs_unique,
     decodable,
@@ -61,7 +61,7 @@ if TYPE_CHECKING:  # only for annotations: planning loads no stage
 from briefpers.themes import is_path, operator_themes
 
 FLUSH_EVERY = 1.0  # seconds between manifest merges while letters finish
-MAX_SIGN_BYTES = 512 * 1024 * 1024  # a PDF to sign is read whole; a letter is far smaller
+MAX_SIGN_BYTES = MAX_PDF_BYTES  # a PDF to sign is read whole; a letter is far smaller
 # The JSON report (`build --report`): its kind, and the version of its shape,
 # which docs/schema/report.schema.json describes. The version goes up when a
 # field is removed or changes its meaning; new fields keep it (readers ignore
@@ -265,11 +265,35 @@ class Batch:
             self.run_seconds = time.perf_counter() - start
             if pending:
                 manifest.update(out_dir, pending)
-            if self._refresh:
-                # Only where a source is recorded: not worth failing a build
-                # over (a read-only archive, say); the next build records it.
-                with contextlib.suppress(OutputError):
+            # Only what is recorded: not worth failing a build over (a
+            # read-only archive, say); the next build records it.
+            with contextlib.suppress(OutputError):
+                if self._refresh:
                     manifest.refresh_sources(out_dir, self._refresh)
+                if self._fingerprints.signed_since:
+                    self._record_signed_since(out_dir)
+
+    def _record_signed_since(self, out_dir: Path) -> None:
+        """PDFs signed or timestamped since they were built (by `sign`, `renew`
+        or another tool): the manifest, and the PDF's MDTO record if this
+        build wrote one, now describe the signed bytes."""
+        updates: dict[str, tuple[str, manifest.Entry]] = {}
+        for name, (recorded, now) in self._fingerprints.signed_since.items():
+            path, entry = out_dir / name, self._entries[name]
+            fields: manifest.Entry = {"output_sha256": now, "signed_sha256": now}
+            try:
+                data = read_regular(path, MAX_SIGN_BYTES)
+                if sha256_bytes(data) != now:
+                    continue  # changed again meanwhile: the next build sees to it
+                records = _signed_records(path, entry, data)
+                if records:
+                    write_together(records)
+                    fields["files"] = {**entry["files"], **_hashes(records)}
+            except OSError:
+                continue
+            updates[name] = (recorded, fields)
+        if updates:
+            manifest.record_signatures(out_dir, updates)
 
     def _notice(self, outcome: Outcome) -> None:
         for line in outcome.warnings:
@@ -323,6 +347,7 @@ class Batch:
             "source_sha256": outcome.source_sha256,
             "output_sha256": outcome.output_sha256,
             "unsigned_sha256": outcome.output_sha256,
+            "unsigned_size": outcome.output_size,
             "pages": outcome.pages,
             "profile": self.options.profile,
             "theme": outcome.theme,

@@ -86,6 +86,7 @@ class Outcome:
     pages: int | None = None
     source_sha256: str | None = None
     output_sha256: str | None = None
+    output_size: int | None = None  # bytes: where a later signature's revision starts
     theme: str | None = None
     theme_request: str | None = None
     theme_dirs: list[str] = field(default_factory=list)
@@ -250,6 +251,7 @@ def build_one_from(
         outcome.pages = built.pages
         outcome.source_sha256 = sha256_bytes(data)
         outcome.output_sha256 = sha256_bytes(built.pdf)
+        outcome.output_size = len(built.pdf)
         outcome.files = {n: sha256_bytes(d) for n, d in files.items() if n != pdf_name}
         outcome.theme = built.theme.name
         outcome.theme_request = theme_request
@@ -345,6 +347,7 @@ def _build(task: Task, outcome: Outcome) -> None:
     outcome.pages = built.pages
     outcome.source_sha256 = sha256_bytes(data)
     outcome.output_sha256 = sha256_bytes(built.pdf)
+    outcome.output_size = len(built.pdf)
     outcome.files = {name: sha256_bytes(data) for name, data in extra.items()}
     outcome.theme = built.theme.name
     outcome.theme_request = task.theme or theme_for(letter)
