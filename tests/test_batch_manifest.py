@@ -158,6 +158,26 @@ def test_a_source_through_a_link_and_dotdot_is_recorded_where_it_is(built):
         )
 
 
+def test_dotdot_after_a_link_puts_pdf_and_manifest_in_one_folder(built):
+    # The system resolves `deep/link/..` to `elsewhere`; so must every stage,
+    # or the PDF went to `deep/out` and the manifest to `elsewhere/out`.
+    (built / "elsewhere" / "inner").mkdir(parents=True)
+    (built / "deep" / "out").mkdir(parents=True)
+    (built / "deep" / "link").symlink_to(built / "elsewhere" / "inner")
+    (built / "elsewhere" / "moved.xml").write_bytes((built / "in" / "letter-0.xml").read_bytes())
+    code, out, err = build("deep/link/../moved.xml", "-o", "deep/link/../out")
+    assert code == 0, err
+    assert "built elsewhere/out/moved.pdf" in out
+    assert sorted(p.name for p in (built / "elsewhere" / "out").iterdir()) == [
+        ".briefpers.lock",
+        "manifest.json",
+        "moved.pdf",
+    ]
+    assert list((built / "deep" / "out").iterdir()) == []
+    (entry,) = manifest.read(built / "elsewhere" / "out").values()
+    assert entry["source"] == "../moved.xml"
+
+
 def test_paths_are_shown_from_the_working_folder(built, monkeypatch):
     from briefpers.batch.sources import display
 

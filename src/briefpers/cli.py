@@ -457,13 +457,13 @@ def build(
         report_json,
         write_report,
     )
-    from briefpers.batch.sources import find_sources
+    from briefpers.batch.sources import find_sources, physical
 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
     settings = settings_from_env(timeout)
     office = settings.office
-    out_dir = out_dir or office.output or Path("output")
+    out_dir = physical(out_dir or office.output or Path("output"))
     theme = theme or office.theme
     profile = profile or office.profile or DEFAULT_PROFILE
     jobs = jobs or office.jobs
@@ -642,7 +642,7 @@ def watch(
     Errors are shown and the watch goes on; Ctrl-C stops it (exit 130).
     """
     from briefpers.batch.run import Options, check_output_folder, interrupt_on_sigterm
-    from briefpers.batch.sources import find_sources
+    from briefpers.batch.sources import find_sources, physical
     from briefpers.themes import operator_themes
     from briefpers.watch import Watcher, check_preview
 
@@ -650,6 +650,7 @@ def watch(
     args = sources or (Path("input"),)
     find_sources(args)  # a missing file or folder: exit 2 now
     operator_themes(settings, theme)  # a wrong --theme or theme setting: now, not per save
+    out_dir = physical(out_dir)
     check_output_folder(out_dir)  # exit 4 now, not at the first save
     check_preview(preview_dir)
     options = Options(out_dir, theme=theme, profile=profile, settings=settings)

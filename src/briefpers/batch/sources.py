@@ -36,7 +36,22 @@ def find_sources(args: Iterable[Path | str]) -> list[Path]:
     return _unique(found)
 
 
+def physical(path: Path) -> Path:
+    """`path` with its `..` resolved as the system resolves them, after links.
+
+    Later stages make paths absolute with `os.path.abspath`, which drops
+    `link/..` by its text: `-o a/link/../out` would then put the PDFs in
+    `a/out` and the manifest where the system finds `out`, beside the
+    link's target. Paths without `..` stay as given (a linked folder keeps
+    the name the user knows)."""
+    if ".." not in path.parts:
+        return path
+    # The folder resolved, the name kept: a linked file keeps its own name.
+    return Path(os.path.realpath(path.parent), path.name)
+
+
 def _expand(path: Path) -> list[Path]:
+    path = physical(path)
     if path.is_dir():
         # Anything but a folder: a FIFO, a device or a dangling link named
         # `*.xml` fails as one letter with its reason, instead of being skipped.
