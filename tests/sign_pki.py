@@ -35,7 +35,7 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def _config(prefix: str, now: dt.datetime) -> dict:
+def _config(prefix: str, now: dt.datetime, brief: dt.timedelta | None = None) -> dict:
     long_ago, far = _stamp(now - dt.timedelta(days=3650)), _stamp(now + dt.timedelta(days=3650))
     day = dt.timedelta(days=1)
     signer_extensions = [
@@ -101,6 +101,8 @@ def _config(prefix: str, now: dt.datetime) -> dict:
                     "signer": signer(_stamp(now - day), _stamp(now + 365 * day)),
                     "expired": signer(_stamp(now - 400 * day), _stamp(now - 35 * day)),
                     "future": signer(_stamp(now + 30 * day), _stamp(now + 400 * day)),
+                    # Expires moments after the PKI starts (only when asked for).
+                    **({"brief": signer(_stamp(now - day), _stamp(now + brief))} if brief else {}),
                     "nosign": signer(
                         _stamp(now - day),
                         _stamp(now + 365 * day),
@@ -222,7 +224,9 @@ class TestPKI:
         return self.folder / "passphrase.txt"
 
     @classmethod
-    def start(cls, folder: Path) -> TestPKI:
+    def start(cls, folder: Path, brief: dt.timedelta | None = None) -> TestPKI:
+        """Keys, certificates and services on 127.0.0.1; `brief`: also a signer
+        certificate (`brief.cert.pem`) that expires that long after now."""
         folder.mkdir(parents=True, exist_ok=True)
         for name in KEYS:
             key = ec.generate_private_key(ec.SECP256R1())
@@ -236,16 +240,16 @@ class TestPKI:
         server = make_server("127.0.0.1", 0, app, threaded=True)
         url = f"http://127.0.0.1:{server.server_port}"
         now = dt.datetime.now(dt.UTC)
-        config = CertomancerConfig(_config(url, now), key_search_dir=str(folder))
+        config = CertomancerConfig(_config(url, now, brief), key_search_dir=str(folder))
         arch = config.get_pki_arch(ARCH)
         app.app = Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False)
         pki = cls(folder, url, server)
-        pki._write_files(arch)
+        pki._write_files(arch, ("brief",) if brief else ())
         pki.thread = threading.Thread(target=server.serve_forever, daemon=True)
         pki.thread.start()
         return pki
 
-    def _write_files(self, arch) -> None:
+    def _write_files(self, arch, extra: tuple[str, ...] = ()) -> None:
         folder = self.folder
         folder.joinpath("passphrase.txt").write_text(PASSPHRASE + "\n")
         password = PASSPHRASE.encode()
@@ -259,7 +263,7 @@ class TestPKI:
             )
 
         pem = serialization.Encoding.PEM
-        for label in ("root", "signer", "expired", "future", "nosign", "tsa"):
+        for label in ("root", "signer", "expired", "future", "nosign", "tsa", *extra):
             (folder / f"{label}.cert.pem").write_bytes(cert(label).public_bytes(pem))
         encrypted = key("signer").private_bytes(
             pem,

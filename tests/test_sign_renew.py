@@ -1,4 +1,5 @@
-"""Renewing the archive timestamp of a B-LTA letter, against a real PKI on 127.0.0.1.
+"""Archive timestamps, against a real PKI on 127.0.0.1: renewing them, and
+`verify` standing on them once the signer's certificate has expired.
 
 The seed letter signed B-LTA in every profile is renewed (twice for one):
 the earlier bytes stay whole, every signature and timestamp still verifies,
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shutil
+import time
 
 import pikepdf
 import pytest
@@ -23,8 +25,15 @@ from briefpers.errors import ExitCode
 from briefpers.profiles import PROFILES
 from briefpers.sign.keys import load_credentials
 from briefpers.sign.signing import sign_pdf
-from briefpers.sign.verify import load_trust, verify_pdf
-from tests.sign_pki import closed_port_url, parent_tree, pki, seed_pdfs, sign_options  # noqa: F401
+from briefpers.sign.verify import PAST_FRESHNESS, load_trust, verify_pdf
+from tests.sign_pki import (  # noqa: F401 - fixtures
+    TestPKI,
+    closed_port_url,
+    parent_tree,
+    pki,
+    seed_pdfs,
+    sign_options,
+)
 
 FIRST = next(iter(PROFILES))  # renewed twice
 DECLARED = {
@@ -189,3 +198,56 @@ def test_renewed_letters_pass_verapdf_in_their_declared_flavours(renewed, tmp_pa
         assert verdict.compliant, (profile, verdict.to_dict())
         assert {r.flavour for r in verdict.flavours} == DECLARED[profile]
         assert sum(r.failed_rule_count for r in verdict.flavours) == 0
+
+
+@pytest.mark.slow
+def test_archive_timestamps_carry_a_signature_past_its_certificates_expiry(
+    seed_pdfs,  # noqa: F811
+    tmp_path,
+):
+    """A certificate that expires shortly after signing (here: a quarter of a
+    minute after its revocation data stops vouching for it): the B-LTA copy
+    still verifies (its document timestamp proves the signature older than
+    the expiry), the B-LT copy signed at the same moment does not."""
+    lifetime = PAST_FRESHNESS + dt.timedelta(seconds=15)
+    brief = TestPKI.start(tmp_path / "pki", brief=lifetime)
+    try:
+        started = time.monotonic()
+        copies = {}
+        for level in ("B-LTA", "B-LT"):
+            options = sign_options(brief, level, key=brief.file("signer.enc.pem"))
+            options = options.with_overrides(cert=brief.file("brief.cert.pem"), chain=[brief.root])
+            credentials = load_credentials(options, now=dt.datetime.now(dt.UTC))
+            source = seed_pdfs[FIRST]
+            copies[level] = tmp_path / f"{level}.pdf"
+            copies[level].write_bytes(
+                sign_pdf(source.read_bytes(), credentials, options, path=source).data
+            )
+        if time.monotonic() - started > 10:
+            pytest.skip("signing took longer than the certificate's margin allows")
+        trust = load_trust([brief.root])
+        before = verify_pdf(copies["B-LTA"], trust)
+        assert before.ok and before.signatures[0].proven_by_archive_timestamps is None
+        time.sleep(max(0.0, lifetime.total_seconds() + 2 - (time.monotonic() - started)))
+
+        lta = verify_pdf(copies["B-LTA"], trust)
+        assert lta.ok, lta.to_dict()
+        first = lta.signatures[0]
+        assert first.trusted and first.trust_problem is None and first.problems == []
+        proven = dt.datetime.fromisoformat(first.proven_by_archive_timestamps)
+        assert proven <= dt.datetime.fromisoformat(lta.signatures[1].timestamp)
+        shown = CliRunner().invoke(
+            main, ["verify", str(copies["B-LTA"]), "--trust", str(brief.root)]
+        )
+        assert shown.exit_code == 0, shown.output
+        assert "by its archive timestamps" in shown.output and "trusted=yes" in shown.output
+
+        lt = verify_pdf(copies["B-LT"], trust)
+        assert lt.exit_code == ExitCode.SIGNATURE
+        assert lt.signatures[0].trust_problem in ("EXPIRED", "OUT_OF_BOUNDS_NO_POE")
+        assert lt.signatures[0].problems == [
+            "the signer's certificate has expired, and no archive timestamp proves the "
+            "signature older"
+        ]
+    finally:
+        brief.stop()

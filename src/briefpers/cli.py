@@ -1100,6 +1100,11 @@ def _verify_lines(report) -> list[str]:
             facts.append(sig.level)
         if sig.timestamp:
             facts.append(f"timestamp {sig.timestamp}")
+        if sig.proven_by_archive_timestamps:
+            facts.append(
+                f"certificate good when signed ({sig.proven_by_archive_timestamps}, "
+                "by its archive timestamps)"
+            )
         checks = " ".join(
             f"{name}={'yes' if value else 'no'}"
             for name, value in (

@@ -17,6 +17,7 @@ problem in the report, never an exception.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import os
 import stat
@@ -27,15 +28,31 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import (
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
 )
+from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    FreshnessReqType,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from briefpers.errors import ExitCode
 from briefpers.sign.diff_rule import diff_policy
@@ -84,6 +101,9 @@ class SignatureReport:
     modifications: str | None = None
     level: str | None = None
     trust_problem: str | None = None  # the AdES sub-indication, e.g. "NO_CERTIFICATE_CHAIN_FOUND"
+    # Trusted not now but by its archive timestamps: when they prove the
+    # signature was made, while the certificate was still good (ISO 8601).
+    proven_by_archive_timestamps: str | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -224,6 +244,8 @@ async def _signatures(data: bytes, trust: list[asn1_x509.Certificate], report: F
                     sig, context, diff_policy=policy, key_usage_settings=usage
                 )
                 entry = _signature_entry(sig, status, has_dss, later_timestamp)
+                if later_timestamp and entry.trust_problem in _EXPIRY:
+                    await _past_validation(sig, entry, kwargs["trust_roots"], policy)
         except Exception as exc:
             status = None
             entry = SignatureReport(_name(sig), _kind(sig))
@@ -232,6 +254,62 @@ async def _signatures(data: bytes, trust: list[asn1_x509.Certificate], report: F
             await context.aclose()
         _judge_changes(entry, status)
         report.signatures.append(entry)
+
+
+# Trust problems that archive timestamps can answer: the certificate was
+# good when the signature was made, and has expired since.
+_EXPIRY = ("EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED")
+# How long after it was issued revocation data vouches for the signer's
+# certificate, when a signature is judged by its archive timestamps after the
+# certificate expired. Signing fetches it moments before it signs and asks a
+# timestamp authority (at most 20 s by default): a minute covers that, and
+# claims no more than that the certificate was good a minute after.
+PAST_FRESHNESS = dt.timedelta(minutes=1)
+
+
+async def _past_validation(sig, entry: SignatureReport, trust_roots, policy) -> None:
+    """Long-term validation (ETSI EN 319 102-1, pyHanko's AdES LTA), offline:
+    the chain of document timestamps proves when the signature existed; if
+    the signer's certificate was good then by the revocation data in the
+    file, the signature stands although the certificate has expired since."""
+    anchors = SimpleTrustManager.build(trust_roots=trust_roots)
+    soft = RevocationCheckingRule.CHECK_IF_DECLARED_SOFT
+    signer_policy = CertValidationPolicySpec(
+        trust_manager=anchors,
+        revinfo_policy=CertRevTrustPolicy(
+            RevocationCheckingPolicy(
+                RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+                RevocationCheckingRule.CHECK_IF_DECLARED,
+            ),
+            freshness=PAST_FRESHNESS,
+            freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION,
+        ),
+    )
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=signer_policy,
+            # The timestamps' authority, judged now as `verify` judges it.
+            ts_cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=anchors,
+                revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(soft, soft)),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+            ),
+            key_usage_settings=KeyUsageConstraints(key_usage=set(SIGNER_KEY_USAGE)),
+        ),
+        diff_policy=policy,
+    )
+    try:
+        result = await ades_lta_validation(sig, spec)
+    except Exception:
+        return  # no better than the validation at the current time
+    if result.ades_subindic != AdESPassed.OK or result.best_signature_time is None:
+        return
+    expired = f"the signer's certificate {TRUST_PROBLEMS[entry.trust_problem or '']}"
+    entry.problems = [p for p in entry.problems if p != expired]
+    entry.trusted, entry.trust_problem = True, None
+    entry.proven_by_archive_timestamps = _iso(result.best_signature_time)
 
 
 def _context(reader: PdfFileReader, kwargs: dict[str, Any], has_dss: bool) -> ValidationContext:
@@ -309,7 +387,7 @@ def _crypto_problems(entry: SignatureReport, who: str) -> None:
 # What pyHanko's AdES sub-indication for a certificate means, in a message.
 # `verify` judges at the time it runs: after the signer's certificate expires,
 # a signature stands only on what proves it was valid when made.
-_EXPIRED = "has expired (verify judges certificates at the time it runs)"
+_EXPIRED = "has expired, and no archive timestamp proves the signature older"
 TRUST_PROBLEMS = {
     "NO_CERTIFICATE_CHAIN_FOUND": "does not lead to a trusted root (give it with --trust)",
     "EXPIRED": _EXPIRED,
