@@ -165,15 +165,15 @@ def global_options(command):
     return command
 
 
-def output_folder_option(help_text: str):
+def output_folder_option(help_text: str, default: Path | None = Path("output")):
     """`-o/--output DIR`, default `output/`: shared by the commands that write files."""
     return click.option(
         "-o",
         "--output",
         "out_dir",
         type=click.Path(file_okay=False, path_type=Path),
-        default=Path("output"),
-        show_default=True,
+        default=default,
+        show_default=default is not None,
         help=help_text,
     )
 
@@ -843,16 +843,26 @@ def _sign_batch(batch, signer, options, resign: bool) -> None:
     click.echo(line + (f", {failed} not signed" if failed else ""))
 
 
+def _pdfs_out(what: str):
+    """-o/--output for commands that change PDFs, by default in place."""
+    help_text = f"Folder for the {what} PDFs (default: each PDF is {what} in place)."
+    return output_folder_option(help_text, default=None)
+
+
+def _trust_option(whose: str, default: str):
+    """--trust FILE, repeatable: trust anchors for `whose` certificates."""
+    return click.option(
+        "--trust",
+        type=click.Path(dir_okay=False, path_type=Path),
+        multiple=True,
+        help=f"A trust anchor{whose}: a certificate file (PEM or DER); repeatable ({default}).",
+    )
+
+
 @main.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @signing_options
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the signed PDFs (default: each PDF is signed in place).",
-)
+@_pdfs_out("signed")
 @global_options
 def sign(pdfs: tuple[Path, ...], out_dir: Path | None, **flags) -> None:
     """Sign archival PDFs (PAdES B-B, B-T, B-LT or B-LTA) as an incremental update.
@@ -945,13 +955,7 @@ def _rewrite_pdfs(
 
 @main.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--trust",
-    type=click.Path(dir_okay=False, path_type=Path),
-    multiple=True,
-    help="A trust anchor: a certificate file (PEM or DER); repeatable "
-    "(default: the system's root certificates).",
-)
+@_trust_option("", "default: the system's root certificates")
 @click.option(
     "--json",
     "json_out",
@@ -1025,20 +1029,8 @@ def verify(
 @click.option(
     "--tsa", metavar="URL", help="RFC 3161 timestamp authority (default: the settings' [sign] tsa)."
 )
-@click.option(
-    "--trust",
-    type=click.Path(dir_okay=False, path_type=Path),
-    multiple=True,
-    help="A trust anchor for the last timestamp's authority: a certificate file (PEM or "
-    "DER); repeatable (with the system's root certificates).",
-)
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the renewed PDFs (default: each PDF is renewed in place).",
-)
+@_trust_option(" for the last timestamp's authority", "with the system's root certificates")
+@_pdfs_out("renewed")
 @global_options
 def renew(
     pdfs: tuple[Path, ...], tsa: str | None, trust: tuple[Path, ...], out_dir: Path | None
