@@ -57,6 +57,29 @@ def _config(prefix: str, now: dt.datetime, brief: dt.timedelta | None = None) ->
         },
     ]
 
+    def tsa(valid_from: str, valid_to: str) -> dict:
+        return {
+            "subject": "tsa",
+            "subject-key": "tsa",
+            "issuer": "root",
+            "validity": {"valid-from": valid_from, "valid-to": valid_to},
+            "extensions": [
+                {
+                    "id": "key_usage",
+                    "critical": True,
+                    "smart-value": {"schema": "key-usage", "params": ["digital_signature"]},
+                },
+                {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
+                {
+                    "id": "crl_distribution_points",
+                    "smart-value": {
+                        "schema": "crl-dist-url",
+                        "params": {"crl-repo-names": ["root"]},
+                    },
+                },
+            ],
+        }
+
     def signer(valid_from: str, valid_to: str, extensions=None) -> dict:
         return {
             "subject": "signer",
@@ -117,33 +140,10 @@ def _config(prefix: str, now: dt.datetime, brief: dt.timedelta | None = None) ->
                             }
                         ],
                     ),
-                    "tsa": {
-                        "subject": "tsa",
-                        "issuer": "root",
-                        "validity": {"valid-from": long_ago, "valid-to": far},
-                        "extensions": [
-                            {
-                                "id": "key_usage",
-                                "critical": True,
-                                "smart-value": {
-                                    "schema": "key-usage",
-                                    "params": ["digital_signature"],
-                                },
-                            },
-                            {
-                                "id": "extended_key_usage",
-                                "critical": True,
-                                "value": ["time_stamping"],
-                            },
-                            {
-                                "id": "crl_distribution_points",
-                                "smart-value": {
-                                    "schema": "crl-dist-url",
-                                    "params": {"crl-repo-names": ["root"]},
-                                },
-                            },
-                        ],
-                    },
+                    "tsa": tsa(long_ago, far),
+                    # Expires with "brief": a timestamp authority whose certificate
+                    # ends while the archive copies it stamped must stay valid.
+                    **({"tsa-brief": tsa(_stamp(now - day), _stamp(now + brief))} if brief else {}),
                     "ocsp": {
                         "subject": "ocsp",
                         "issuer": "root",
@@ -172,16 +172,27 @@ def _config(prefix: str, now: dt.datetime, brief: dt.timedelta | None = None) ->
                             "for-issuer": "root",
                             "responder-cert": "ocsp",
                             "signing-key": "ocsp",
+                            # With "brief", revocation data that vouches for ten
+                            # seconds: a certificate then expires after it does,
+                            # as one expires years after its revocation data.
+                            **({"validity-period": {"seconds": 10}} if brief else {}),
                         }
                     },
                     "crl-repo": {
                         "root": {
                             "for-issuer": "root",
                             "signing-key": "root",
-                            "simulated-update-schedule": "P7D",
+                            "simulated-update-schedule": "PT10S" if brief else "P7D",
                         }
                     },
-                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
+                    "time-stamping": {
+                        "tsa": {"signing-key": "tsa", "signing-cert": "tsa"},
+                        **(
+                            {"tsa-brief": {"signing-key": "tsa", "signing-cert": "tsa-brief"}}
+                            if brief
+                            else {}
+                        ),
+                    },
                 },
             }
         },
@@ -212,6 +223,11 @@ class TestPKI:
     def tsa_url(self) -> str:
         return f"{self.url}/{ARCH}/tsa/tsa"
 
+    @property
+    def brief_tsa_url(self) -> str:
+        """The timestamp authority whose certificate expires with `brief`."""
+        return f"{self.url}/{ARCH}/tsa/tsa-brief"
+
     def file(self, name: str) -> Path:
         return self.folder / name
 
@@ -225,8 +241,10 @@ class TestPKI:
 
     @classmethod
     def start(cls, folder: Path, brief: dt.timedelta | None = None) -> TestPKI:
-        """Keys, certificates and services on 127.0.0.1; `brief`: also a signer
-        certificate (`brief.cert.pem`) that expires that long after now."""
+        """Keys, certificates and services on 127.0.0.1. `brief`: also a signer
+        certificate (`brief.cert.pem`) and a timestamp authority
+        (`brief_tsa_url`) whose certificates expire that long after now, and
+        revocation data that is current for ten seconds only."""
         folder.mkdir(parents=True, exist_ok=True)
         for name in KEYS:
             key = ec.generate_private_key(ec.SECP256R1())

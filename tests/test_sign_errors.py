@@ -279,7 +279,8 @@ def test_verify_says_when_the_signers_certificate_has_expired(pki, letter, tmp_p
     assert first.intact and first.valid and not first.trusted
     assert first.trust_problem in ("EXPIRED", "OUT_OF_BOUNDS_NO_POE"), first.trust_problem
     assert first.problems == [
-        "the signer's certificate has expired, and no archive timestamp proves the signature older"
+        "the signer's certificate has expired, and no timestamp proves it was used while "
+        "it was good"
     ]
     assert report.to_dict()["signatures"][0]["trust_problem"] == first.trust_problem
 

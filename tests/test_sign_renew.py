@@ -24,8 +24,9 @@ from briefpers.cli import main
 from briefpers.errors import ExitCode
 from briefpers.profiles import PROFILES
 from briefpers.sign.keys import load_credentials
+from briefpers.sign.renew import renew_pdf
 from briefpers.sign.signing import sign_pdf
-from briefpers.sign.verify import PAST_FRESHNESS, load_trust, verify_pdf
+from briefpers.sign.verify import load_trust, verify_pdf
 from tests.sign_pki import (  # noqa: F401 - fixtures
     TestPKI,
     closed_port_url,
@@ -201,53 +202,72 @@ def test_renewed_letters_pass_verapdf_in_their_declared_flavours(renewed, tmp_pa
 
 
 @pytest.mark.slow
-def test_archive_timestamps_carry_a_signature_past_its_certificates_expiry(
+def test_copies_stay_valid_as_time_passes_while_their_newest_timestamp_holds(
     seed_pdfs,  # noqa: F811
     tmp_path,
 ):
-    """A certificate that expires shortly after signing (here: a quarter of a
-    minute after its revocation data stops vouching for it): the B-LTA copy
-    still verifies (its document timestamp proves the signature older than
-    the expiry), the B-LT copy signed at the same moment does not."""
-    lifetime = PAST_FRESHNESS + dt.timedelta(seconds=15)
+    """A PKI whose revocation data is current for ten seconds and whose
+    "brief" signer and timestamp authority certificates expire after thirty:
+    afterwards each copy is judged at the time its timestamps prove."""
+    lifetime = dt.timedelta(seconds=30)
     brief = TestPKI.start(tmp_path / "pki", brief=lifetime)
     try:
         started = time.monotonic()
-        copies = {}
-        for level in ("B-LTA", "B-LT"):
-            options = sign_options(brief, level, key=brief.file("signer.enc.pem"))
-            options = options.with_overrides(cert=brief.file("brief.cert.pem"), chain=[brief.root])
-            credentials = load_credentials(options, now=dt.datetime.now(dt.UTC))
-            source = seed_pdfs[FIRST]
-            copies[level] = tmp_path / f"{level}.pdf"
-            copies[level].write_bytes(
-                sign_pdf(source.read_bytes(), credentials, options, path=source).data
-            )
-        if time.monotonic() - started > 10:
-            pytest.skip("signing took longer than the certificate's margin allows")
         trust = load_trust([brief.root])
-        before = verify_pdf(copies["B-LTA"], trust)
-        assert before.ok and before.signatures[0].proven_by_archive_timestamps is None
+        source = seed_pdfs[FIRST]
+        plans = {  # name → (level, brief signer, timestamps by the brief authority, renewed)
+            "lt": ("B-LT", False, False, False),
+            "lta-brief-signer": ("B-LTA", True, False, False),
+            "bb-brief-signer": ("B-B", True, False, False),
+            "brief-tsa-renewed": ("B-LTA", False, True, True),
+            "brief-tsa": ("B-LTA", False, True, False),
+        }
+        copies = {}
+        for name, (level, brief_signer, brief_tsa, renewed) in plans.items():
+            options = sign_options(brief, level, key=brief.file("signer.enc.pem"))
+            cert = "brief.cert.pem" if brief_signer else "signer.cert.pem"
+            tsa = brief.brief_tsa_url if brief_tsa else brief.tsa_url
+            options = options.with_overrides(cert=brief.file(cert), chain=[brief.root], tsa=tsa)
+            credentials = load_credentials(options, now=dt.datetime.now(dt.UTC))
+            data = sign_pdf(source.read_bytes(), credentials, options, path=source).data
+            if renewed:
+                data = renew_pdf(data, brief.tsa_url, trust, timeout=10, path=source).data
+            copies[name] = tmp_path / f"{name}.pdf"
+            copies[name].write_bytes(data)
+        if time.monotonic() - started > 15:
+            pytest.skip("signing took longer than the certificates' margin allows")
         time.sleep(max(0.0, lifetime.total_seconds() + 2 - (time.monotonic() - started)))
 
-        lta = verify_pdf(copies["B-LTA"], trust)
-        assert lta.ok, lta.to_dict()
-        first = lta.signatures[0]
-        assert first.trusted and first.trust_problem is None and first.problems == []
-        proven = dt.datetime.fromisoformat(first.proven_by_archive_timestamps)
-        assert proven <= dt.datetime.fromisoformat(lta.signatures[1].timestamp)
-        shown = CliRunner().invoke(
-            main, ["verify", str(copies["B-LTA"]), "--trust", str(brief.root)]
-        )
-        assert shown.exit_code == 0, shown.output
-        assert "by its archive timestamps" in shown.output and "trusted=yes" in shown.output
+        def judged(name: str):
+            return verify_pdf(copies[name], trust, preflight=False)
 
-        lt = verify_pdf(copies["B-LT"], trust)
-        assert lt.exit_code == ExitCode.SIGNATURE
-        assert lt.signatures[0].trust_problem in ("EXPIRED", "OUT_OF_BOUNDS_NO_POE")
-        assert lt.signatures[0].problems == [
-            "the signer's certificate has expired, and no archive timestamp proves the "
-            "signature older"
+        # Revocation data out of date, nothing expired: judged when signed.
+        lt = judged("lt")
+        assert lt.signatures_ok, lt.to_dict()
+        (signature,) = lt.signatures
+        assert signature.trusted and signature.timestamped
+        assert signature.proven_at == signature.timestamp
+        # The signer's certificate expired after the signature timestamp.
+        lta = judged("lta-brief-signer")
+        assert lta.signatures_ok, lta.to_dict()
+        assert all(s.proven_at == s.timestamp for s in lta.signatures)
+        # The first authority's certificate expired; the renewal's holds.
+        renewed = judged("brief-tsa-renewed")
+        assert renewed.signatures_ok, renewed.to_dict()
+        assert [s.field for s in renewed.signatures] == ["Signature", "Timestamp", "Timestamp-2"]
+        # No timestamp: nothing proves the signature older than the expiry.
+        bare = judged("bb-brief-signer")
+        assert bare.exit_code == ExitCode.SIGNATURE
+        assert bare.signatures[0].problems == [
+            "the signer's certificate has expired, and no timestamp proves it was used while "
+            "it was good"
         ]
+        # Not renewed: its newest timestamp's authority has expired; nothing stands.
+        stale = judged("brief-tsa")
+        assert stale.exit_code == ExitCode.SIGNATURE
+        assert all(not s.trusted and s.proven_at is None for s in stale.signatures)
+        shown = CliRunner().invoke(main, ["verify", str(copies["lt"]), "--trust", str(brief.root)])
+        assert shown.exit_code == 0, shown.output
+        assert f"proven good at {signature.timestamp} by timestamps" in shown.output
     finally:
         brief.stop()

@@ -981,7 +981,10 @@ def verify(
     unchanged), valid, trusted (its certificate leads to a --trust anchor),
     timestamped, and only allowed changes after it (validation data,
     timestamps, later signatures); the last one covers the whole file.
-    Offline: revocation data comes from the PDF. Then the preflight of
+    Offline: revocation data comes from the PDF; one that fails now only
+    because that data is out of date or its certificate has expired since is
+    judged at the time its timestamp proves, while the newest timestamp's
+    certificate holds. Then the preflight of
     `briefpers check`. Exit 0: every PDF passes; 11: a PDF is not signed,
     or a signature is broken, invalid, untrusted or followed by other
     changes; 6: a PDF cannot be read (or took too long) or fails the preflight.
@@ -1092,11 +1095,8 @@ def _verify_lines(report) -> list[str]:
             facts.append(sig.level)
         if sig.timestamp:
             facts.append(f"timestamp {sig.timestamp}")
-        if sig.proven_by_archive_timestamps:
-            facts.append(
-                f"certificate good when signed ({sig.proven_by_archive_timestamps}, "
-                "by its archive timestamps)"
-            )
+        if sig.proven_at:
+            facts.append(f"proven good at {sig.proven_at} by timestamps")
         checks = " ".join(
             f"{name}={'yes' if value else 'no'}"
             for name, value in (

@@ -28,31 +28,15 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import (
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
 )
-from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.policy_decl import (
-    PdfSignatureValidationSpec,
-    RevinfoOnlineFetchingRule,
-    RevocationInfoGatheringSpec,
-    SignatureValidationSpec,
-)
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.context import CertValidationPolicySpec
-from pyhanko_certvalidator.policy_decl import (
-    CertRevTrustPolicy,
-    FreshnessReqType,
-    RevocationCheckingPolicy,
-    RevocationCheckingRule,
-)
-from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from briefpers.errors import ExitCode
 from briefpers.sign.diff_rule import diff_policy
@@ -101,9 +85,11 @@ class SignatureReport:
     modifications: str | None = None
     level: str | None = None
     trust_problem: str | None = None  # the AdES sub-indication, e.g. "NO_CERTIFICATE_CHAIN_FOUND"
-    # Trusted not now but by its archive timestamps: when they prove the
-    # signature was made, while the certificate was still good (ISO 8601).
-    proven_by_archive_timestamps: str | None = None
+    # Not trusted now (certificate expired, revocation data out of date) but
+    # then: when timestamps prove it was made, its certificate good (ISO 8601).
+    proven_at: str | None = None
+    # A signature's own timestamp: the AdES sub-indication for its authority.
+    timestamp_trust_problem: str | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -244,8 +230,6 @@ async def _signatures(data: bytes, trust: list[asn1_x509.Certificate], report: F
                     sig, context, diff_policy=policy, key_usage_settings=usage
                 )
                 entry = _signature_entry(sig, status, has_dss, later_timestamp)
-                if later_timestamp and entry.trust_problem in _EXPIRY:
-                    await _past_validation(sig, entry, kwargs["trust_roots"], policy)
         except Exception as exc:
             status = None
             entry = SignatureReport(_name(sig), _kind(sig))
@@ -254,62 +238,102 @@ async def _signatures(data: bytes, trust: list[asn1_x509.Certificate], report: F
             await context.aclose()
         _judge_changes(entry, status)
         report.signatures.append(entry)
+    await _at_their_time(reader, embedded, report, kwargs, has_dss, usage)
 
 
-# Trust problems that archive timestamps can answer: the certificate was
-# good when the signature was made, and has expired since.
-_EXPIRY = ("EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED")
-# How long after it was issued revocation data vouches for the signer's
-# certificate, when a signature is judged by its archive timestamps after the
-# certificate expired. Signing fetches it moments before it signs and asks a
-# timestamp authority (at most 20 s by default): a minute covers that, and
-# claims no more than that the certificate was good a minute after.
-PAST_FRESHNESS = dt.timedelta(minutes=1)
+# Trust problems that a timestamp can answer: the certificate was good when
+# it was used and has expired since, or the revocation data in the file has
+# gone out of date since it was fetched.
+_EXPIRED_SINCE = ("EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED")
+_OUT_OF_DATE = "TRY_LATER"
+_TIMESTAMP_FAILS = "its signature timestamp does not validate"
 
 
-async def _past_validation(sig, entry: SignatureReport, trust_roots, policy) -> None:
-    """Long-term validation (ETSI EN 319 102-1, pyHanko's AdES LTA), offline:
-    the chain of document timestamps proves when the signature existed; if
-    the signer's certificate was good then by the revocation data in the
-    file, the signature stands although the certificate has expired since."""
-    anchors = SimpleTrustManager.build(trust_roots=trust_roots)
-    soft = RevocationCheckingRule.CHECK_IF_DECLARED_SOFT
-    signer_policy = CertValidationPolicySpec(
-        trust_manager=anchors,
-        revinfo_policy=CertRevTrustPolicy(
-            RevocationCheckingPolicy(
-                RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
-                RevocationCheckingRule.CHECK_IF_DECLARED,
-            ),
-            freshness=PAST_FRESHNESS,
-            freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION,
-        ),
+async def _at_their_time(reader, embedded, report: FileReport, kwargs, has_dss, usage) -> None:
+    """Judge signatures and timestamps at the time a timestamp proves, where
+    now they fail only for time, with the validation data the file holds.
+
+    Revocation data is fetched when a copy is signed (B-LT) or timestamped,
+    and it goes out of date within days; certificates expire within years.
+    Judged now, offline, every archive copy would fail soon after it was
+    made. So each signature is judged at its signature timestamp's time and
+    each document timestamp at its own time, with the file's revocation
+    data (also if issued moments after that time). What vouches for those
+    times is the newest timestamp in the file: its authority's certificate
+    must not have expired now (renew before it does, `briefpers renew`).
+    A revocation published after the file's last update cannot be known
+    offline.
+    """
+    newest = _newest_timestamp_ok(report)
+    for sig, entry in zip(embedded, report.signatures, strict=True):
+        if not newest or not _only_time_against(entry) or entry.timestamp is None:
+            continue
+        moment = dt.datetime.fromisoformat(entry.timestamp)
+        context = _context(
+            reader, {**kwargs, "moment": moment, "retroactive_revinfo": True}, has_dss
+        )
+        try:
+            if sig.sig_object_type == "/DocTimeStamp":
+                status = await async_validate_pdf_timestamp(sig, context, skip_diff=True)
+                good = status.intact and status.valid and status.trusted
+                who = "timestamp authority"
+            else:
+                status = await async_validate_pdf_signature(
+                    sig,
+                    context,
+                    ts_validation_context=context,
+                    skip_diff=True,
+                    key_usage_settings=usage,
+                )
+                stamp = status.timestamp_validity  # judged at its own time too
+                good = bool(
+                    status.intact and status.valid and status.trusted and stamp is not None
+                ) and bool(stamp.intact and stamp.valid and stamp.trusted)
+                who = "signer"
+        except Exception:
+            continue  # no better than the judgement now
+        finally:
+            await context.aclose()
+        if good:
+            _answered(entry, who, entry.timestamp)
+
+
+def _newest_timestamp_ok(report: FileReport) -> bool:
+    """Whether the newest timestamp's authority certificate still holds now
+    (intact, valid, not expired; its revocation data may be out of date)."""
+    stamps = [s for s in report.signatures if s.kind == "timestamp"]
+    if stamps:
+        newest = stamps[-1]
+        return (
+            newest.intact
+            and newest.valid
+            and (newest.trusted or newest.trust_problem == _OUT_OF_DATE)
+        )
+    # No document timestamp: the last signature's own timestamp is the newest.
+    last = report.signatures[-1] if report.signatures else None
+    return (
+        last is not None
+        and last.timestamp is not None
+        and (last.timestamped or last.timestamp_trust_problem == _OUT_OF_DATE)
     )
-    spec = PdfSignatureValidationSpec(
-        SignatureValidationSpec(
-            cert_validation_policy=signer_policy,
-            # The timestamps' authority, judged now as `verify` judges it.
-            ts_cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=anchors,
-                revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(soft, soft)),
-            ),
-            revinfo_gathering_policy=RevocationInfoGatheringSpec(
-                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
-            ),
-            key_usage_settings=KeyUsageConstraints(key_usage=set(SIGNER_KEY_USAGE)),
-        ),
-        diff_policy=policy,
+
+
+def _only_time_against(entry: SignatureReport) -> bool:
+    """Whether all that stands against `entry` now is time."""
+    timely = entry.trust_problem in (*_EXPIRED_SINCE, _OUT_OF_DATE) or (
+        entry.trusted and not entry.timestamped
     )
-    try:
-        result = await ades_lta_validation(sig, spec)
-    except Exception:
-        return  # no better than the validation at the current time
-    if result.ades_subindic != AdESPassed.OK or result.best_signature_time is None:
-        return
-    expired = f"the signer's certificate {TRUST_PROBLEMS[entry.trust_problem or '']}"
-    entry.problems = [p for p in entry.problems if p != expired]
-    entry.trusted, entry.trust_problem = True, None
-    entry.proven_by_archive_timestamps = _iso(result.best_signature_time)
+    return entry.intact and entry.valid and timely
+
+
+def _answered(entry: SignatureReport, who: str, when: str | None) -> None:
+    """`entry` proven good when it was made: its trust problems are cleared."""
+    if entry.trust_problem:
+        why = TRUST_PROBLEMS.get(entry.trust_problem, TRUST_PROBLEMS[""])
+        entry.problems = [p for p in entry.problems if p != f"the {who}'s certificate {why}"]
+    entry.problems = [p for p in entry.problems if p != _TIMESTAMP_FAILS]
+    entry.trusted, entry.trust_problem, entry.proven_at = True, None, when
+    entry.timestamped = entry.timestamp is not None
 
 
 def _context(reader: PdfFileReader, kwargs: dict[str, Any], has_dss: bool) -> ValidationContext:
@@ -352,6 +376,7 @@ def _signature_entry(sig, status, has_dss: bool, later_timestamp: bool) -> Signa
     if ts is not None:
         entry.timestamp = _iso(ts.timestamp)
         entry.timestamped = bool(ts.intact and ts.valid and ts.trusted)
+        entry.timestamp_trust_problem = None if ts.trusted else _indication(ts)
         if not entry.timestamped:
             entry.problems.append("its signature timestamp does not validate")
     entry.level = "B-B"
@@ -387,7 +412,7 @@ def _crypto_problems(entry: SignatureReport, who: str) -> None:
 # What pyHanko's AdES sub-indication for a certificate means, in a message.
 # `verify` judges at the time it runs: after the signer's certificate expires,
 # a signature stands only on what proves it was valid when made.
-_EXPIRED = "has expired, and no archive timestamp proves the signature older"
+_EXPIRED = "has expired, and no timestamp proves it was used while it was good"
 TRUST_PROBLEMS = {
     "NO_CERTIFICATE_CHAIN_FOUND": "does not lead to a trusted root (give it with --trust)",
     "EXPIRED": _EXPIRED,
@@ -398,6 +423,8 @@ TRUST_PROBLEMS = {
     "REVOKED_NO_POE": "has been revoked",
     "REVOKED_CA_NO_POE": "was issued by a certificate that has been revoked",
     "CHAIN_CONSTRAINTS_FAILURE": "may not sign (its key usage or its chain's constraints)",
+    "TRY_LATER": "cannot be shown good: the revocation data in the file is out of date, and "
+    "no timestamp proves it was used while that data was current",
     "": "does not lead to a trusted root (give it with --trust), or has expired, been "
     "revoked or may not sign",
 }
