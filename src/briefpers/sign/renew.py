@@ -26,7 +26,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import timestamps
 from pyhanko.sign.validation import async_validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import (
     CertificateFetchError,
     CRLFetchError,
@@ -34,14 +33,17 @@ from pyhanko_certvalidator.errors import (
     PathBuildingError,
     ValidationError,
 )
-from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
-from pyhanko_certvalidator.fetchers.api import OwnedFetcherBackend
 
 from briefpers.errors import CheckError, ServiceError, SignatureError
 from briefpers.sign.diff_rule import diff_policy
 from briefpers.sign.field import add_signature_field, timestamp_description, unique_name
-from briefpers.sign.keys import public_roots
-from briefpers.sign.signing import TIMESTAMP_FIELD, error_text, open_writer, timestamp_into
+from briefpers.sign.signing import (
+    TIMESTAMP_FIELD,
+    error_text,
+    fetching_context,
+    open_writer,
+    timestamp_into,
+)
 from briefpers.sign.verify import ALLOWED_AFTER
 
 # pyHanko's own names for what went wrong, kept short for one line.
@@ -107,12 +109,7 @@ async def _renew(
             "has no archive timestamp to renew: sign it at level B-LTA first", path=path
         )
     last = stamps[-1]
-    context = ValidationContext(
-        trust_roots=[*trust, *public_roots()],
-        allow_fetching=True,
-        revocation_mode="hard-fail",
-        fetcher_backend=OwnedFetcherBackend(AIOHttpFetcherBackend(per_request_timeout=timeout)),
-    )
+    context = fetching_context(list(trust), timeout)
     try:
         status = await async_validate_pdf_timestamp(
             last, validation_context=context, diff_policy=diff_policy()

@@ -179,14 +179,20 @@ def _timestamper(options: SignOptions) -> timestamps.TimeStamper | None:
 def _validation_context(credentials: Credentials, options: SignOptions) -> ValidationContext:
     """Fetch OCSP responses and CRLs; a declared source that does not answer fails."""
     roots = [c for c in (credentials.cert, *credentials.chain) if c.subject == c.issuer]
+    return fetching_context(roots, options.timeout, other_certs=list(credentials.chain))
+
+
+def fetching_context(
+    roots: list, timeout: float, *, other_certs: list | None = None
+) -> ValidationContext:
+    """Trust `roots` and the public roots; fetch OCSP responses and CRLs (each
+    request at most `timeout` s); a declared source that does not answer fails."""
     return ValidationContext(
         trust_roots=[*roots, *public_roots()],
-        other_certs=list(credentials.chain),
+        other_certs=other_certs or [],
         allow_fetching=True,
         revocation_mode="hard-fail",
-        fetcher_backend=OwnedFetcherBackend(
-            AIOHttpFetcherBackend(per_request_timeout=options.timeout)
-        ),
+        fetcher_backend=OwnedFetcherBackend(AIOHttpFetcherBackend(per_request_timeout=timeout)),
     )
 
 
